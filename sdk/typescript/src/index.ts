@@ -1,0 +1,2 @@
+export * from './native.js';
+export type * from '../../../src/core/types.js';

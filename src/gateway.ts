@@ -1,0 +1,55 @@
+// The composition root: runtimes, plugin manager and operations for one gateway instance.
+// Routes reach all of it through app.gateway.
+import { resolve } from 'node:path';
+import type { Config } from './config.js';
+import type { CoreLogger } from './core/manager.js';
+import { PluginManager } from './core/manager.js';
+import { PluginOperations } from './core/operations.js';
+import type { Runtime } from './core/runtime.js';
+import { NativeRuntime } from './runtimes/native/native-runtime.js';
+import { GATEWAY_VERSION } from './version.js';
+
+export interface Gateway {
+  config: Config;
+  version: string;
+  manager: PluginManager;
+  operations: PluginOperations;
+  /** Resolves once the plugin folders have been discovered and loaded. */
+  started: Promise<void>;
+  start(): Promise<void>;
+}
+
+export function createRuntimes(_config: Config): Runtime[] {
+  return [new NativeRuntime()];
+}
+
+export function createGateway(config: Config, logger: CoreLogger, observer?: PluginManager['observer']): Gateway {
+  const manager = new PluginManager({
+    runtimes: createRuntimes(config),
+    logger,
+    dataDir: resolve(config.dataDir),
+    gatewayVersion: GATEWAY_VERSION,
+    loadTimeoutMs: config.loadTimeoutMs,
+    drainTimeoutMs: config.drainTimeoutMs,
+    observer,
+  });
+  const operations = new PluginOperations(manager, {
+    maxBatchSize: config.maxBatchSize,
+    maxInputLength: config.maxInputLength,
+  });
+  let started: Promise<void> | undefined;
+  const gateway: Gateway = {
+    config,
+    version: GATEWAY_VERSION,
+    manager,
+    operations,
+    get started() {
+      return started ?? gateway.start();
+    },
+    start() {
+      started ??= manager.discover(config.pluginsDirs.map((dir) => resolve(dir)));
+      return started;
+    },
+  };
+  return gateway;
+}

@@ -1,0 +1,41 @@
+// Vectors on the wire: JSON arrays, or raw little-endian float32 for clients that send
+// `Accept: application/octet-stream` and move many vectors.
+import { endianness } from 'node:os';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+export const FLOAT32_MEDIA_TYPE = 'application/octet-stream';
+const LITTLE_ENDIAN_HOST = endianness() === 'LE';
+
+export function wantsFloat32(request: FastifyRequest): boolean {
+  const accept = request.headers.accept;
+  return accept !== undefined && accept.includes(FLOAT32_MEDIA_TYPE);
+}
+
+/** All vectors back to back as little-endian float32 bytes. */
+export function float32Bytes(vectors: Float32Array[]): Buffer {
+  const total = vectors.reduce((n, v) => n + v.byteLength, 0);
+  const out = Buffer.allocUnsafe(total);
+  let offset = 0;
+  for (const vector of vectors) {
+    if (LITTLE_ENDIAN_HOST) {
+      out.set(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength), offset);
+      offset += vector.byteLength;
+    } else {
+      for (const value of vector) offset = out.writeFloatLE(value, offset);
+    }
+  }
+  return out;
+}
+
+export function sendFloat32(reply: FastifyReply, vectors: Float32Array[], dimensions: number, model: string): FastifyReply {
+  return reply
+    .type(FLOAT32_MEDIA_TYPE)
+    .header('x-dimensions', String(dimensions))
+    .header('x-count', String(vectors.length))
+    .header('x-model', model)
+    .send(float32Bytes(vectors));
+}
+
+export function toNumbers(vector: Float32Array): number[] {
+  return Array.from(vector);
+}

@@ -1,0 +1,54 @@
+// Builds a gateway app for tests: temporary data dir, chosen plugin folders, logs captured.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import type { Config } from '../../src/config.js';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+export const BUNDLED_PLUGINS = join(REPO_ROOT, 'plugins');
+export const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export interface TestApp {
+  app: FastifyInstance;
+  dataDir: string;
+  /** Every log line written so far (raw JSON lines). */
+  logs(): string;
+  close(): Promise<void>;
+}
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+export async function buildTestApp(t: Teardown, config: Partial<Config> = {}): Promise<TestApp> {
+  const dataDir = config.dataDir ?? (await mkdtemp(join(tmpdir(), 'modgate-test-')));
+  const lines: string[] = [];
+  const logStream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  const app = await buildApp({
+    env: {},
+    config: { logLevel: 'info', pluginsDirs: [], adminToken: ADMIN_TOKEN, ...config, dataDir },
+    logStream,
+  });
+  await app.ready();
+  await app.gateway.started;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await app.close();
+    if (config.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
+  };
+  t.teardown(close);
+  return { app, dataDir, logs: () => lines.join(''), close };
+}
+
+export const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}` };
