@@ -67,6 +67,18 @@ export function isModgateError(err: unknown): err is ModgateError {
   return err instanceof ModgateError;
 }
 
+/**
+ * A ModgateError thrown by code that carries its own copy of this module (a bundled native
+ * plugin) fails `instanceof`; rebuild it from its name and code so its status survives.
+ */
+export function asModgateError(err: unknown): ModgateError | undefined {
+  if (err instanceof ModgateError) return err;
+  if (!(err instanceof Error) || err.name !== 'ModgateError') return undefined;
+  const { code, retryAfter, details } = err as Error & { code?: unknown; retryAfter?: number; details?: unknown };
+  if (typeof code !== 'string' || !Object.hasOwn(ERROR_STATUS, code)) return undefined;
+  return new ModgateError(code as ErrorCode, err.message, { retryAfter, details, cause: err });
+}
+
 /** The message of anything thrown, without its stack. */
 export function messageOf(err: unknown): string {
   if (err instanceof Error) return err.message;

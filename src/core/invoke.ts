@@ -1,7 +1,7 @@
 // Runs one plugin operation under a lease with the plugin's time cap, the caller's abort
 // signal, error mapping and statistics. Every route (native REST and compat APIs) goes
 // through here.
-import { ModgateError, isModgateError, messageOf } from '../errors.js';
+import { ModgateError, asModgateError, isModgateError, messageOf } from '../errors.js';
 import type { Lease } from './lifecycle.js';
 import type { Registry } from './registry.js';
 import type { CallOutcome, PluginStats } from './stats.js';
@@ -161,7 +161,8 @@ class PluginCall<T extends PluginType> {
 
 function toCallError(plugin: string, reason: unknown, original: unknown): ModgateError {
   if (isModgateError(reason)) return reason;
-  if (isModgateError(original)) return original;
+  const own = asModgateError(original);
+  if (own) return own;
   return new ModgateError('MODGATE_PLUGIN_ERROR', `plugin "${plugin}" failed: ${messageOf(original)}`, { cause: original });
 }
 

@@ -121,8 +121,7 @@ t.test('globs and rule parsing', async (t) => {
 
 t.test('malformed keys config: create() throws a clear error without leaking keys', async (t) => {
   const cases: Array<[unknown, RegExp]> = [
-    [undefined, /is required/],
-    ['   ', /is required/],
+    ['   ', /must be a JSON object/],
     ['{"secret-key-1": ', /not valid JSON/],
     ['["secret-key-1"]', /must be a JSON object/],
     ['{"secret-key-1": "alice"}', /entry 1: value must be an object/],
@@ -136,7 +135,7 @@ t.test('malformed keys config: create() throws a clear error without leaking key
     ['secret-key-1=:admin', /entry 1: subject must be/],
     ['secret-key-1=alice:admin|', /entry 1: each role must be/],
     ['secret-key-1=alice,secret-key-1=bob', /entry 2: the same key appears twice/],
-    [42, /is required/],
+    [42, /must be a JSON object/],
   ];
   for (const [keys, message] of cases) {
     let thrown: unknown;
@@ -148,6 +147,13 @@ t.test('malformed keys config: create() throws a clear error without leaking key
     t.match(thrown, { code: 'MODGATE_CONFIG_INVALID', message }, `keys=${JSON.stringify(keys)}`);
     t.notMatch((thrown as Error).message, /secret-key-1/, 'the key itself is not in the message');
   }
+});
+
+t.test('no keys configured: loads, authenticates nobody, warns how to set them', async (t) => {
+  const { lines, log } = recorder();
+  const auth = await plugin.create({ config: { keys: '', rules: 'admin:*:*' }, log, dataDir: '/nonexistent' });
+  t.equal(await auth.authenticate({ token: 'anything-at-all-long' }, ctx()), null);
+  t.ok(lines.some((l) => l.startsWith('WARN api-key-auth: no keys configured')));
 });
 
 t.test('short keys are logged as a warning, keys never are', async (t) => {

@@ -11,6 +11,9 @@ export default definePlugin({
     if (shortKeys > 0) {
       host.log.warn(`api-key-auth: ${shortKeys} key(s) shorter than ${SHORT_KEY_LENGTH} characters are easy to guess`);
     }
+    if (entries.length === 0) {
+      host.log.warn('api-key-auth: no keys configured, so every authenticate fails; set config.keys (PATCH /plugins/api-key-auth/config)');
+    }
     host.log.info(`api-key-auth: ${entries.length} key(s), ${rules.length} rule(s)`);
     return {
       async authenticate(credentials) {

@@ -86,8 +86,9 @@ export interface ParsedKeys {
 
 /** Both forms; text starting with "{" (or "[", to report it clearly) is read as JSON. */
 export function parseKeys(config: unknown): ParsedKeys {
+  if (config === undefined || config === '') return { entries: [], shortKeys: 0 };
   if (typeof config !== 'string' || config.trim() === '') {
-    throw invalid('is required: a JSON object {"<key>": {"subject": ..., "roles": [...]}} or "key=subject:role1|role2,..."');
+    throw invalid('must be a JSON object {"<key>": {"subject": ..., "roles": [...]}} or "key=subject:role1|role2,..."');
   }
   const text = config.trim();
   const pairs = /^[{[]/.test(text) ? parseJson(text) : parseCompact(text);

@@ -1,2 +1,3 @@
 export * from './native.js';
 export type * from '../../../src/core/types.js';
+export * from './text.js';
