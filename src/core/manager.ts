@@ -325,9 +325,10 @@ async function pluginFolders(root: string, logger: CoreLogger): Promise<string[]
   }
   const folders: string[] = [];
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    if (!entry.isDirectory() || entry.name.startsWith('.') || entry.name.startsWith('_')) continue;
+    if (entry.name.startsWith('.') || entry.name.startsWith('_')) continue;
     const dir = join(root, entry.name);
-    if (await stat(join(dir, MANIFEST_FILE)).then(() => true, () => false)) folders.push(resolve(dir));
+    // stat follows symlinks, so a plugins folder may link to plugin folders kept elsewhere.
+    if (await stat(join(dir, MANIFEST_FILE)).then((s) => s.isFile(), () => false)) folders.push(resolve(dir));
   }
   return folders;
 }

@@ -1,5 +1,5 @@
 // Builds a gateway app for tests: temporary data dir, chosen plugin folders, logs captured.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -52,3 +52,11 @@ export async function buildTestApp(t: Teardown, config: Partial<Config> = {}): P
 }
 
 export const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+/** A temporary plugins folder holding links to the named bundled plugins only. */
+export async function bundledSubset(t: Teardown, names: string[]): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'modgate-plugins-'));
+  for (const name of names) await symlink(join(BUNDLED_PLUGINS, name), join(dir, name), 'dir');
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
