@@ -1,6 +1,6 @@
 // How plugins are shown over HTTP: summaries for lists, details for one plugin. Secret config
 // values are replaced by *** here, before anything leaves the gateway.
-import { redactConfig } from '../src/core/plugin-config.js';
+import { redactConfig, redactManifest } from '../src/core/plugin-config.js';
 import type { PluginHandle } from '../src/core/lifecycle.js';
 import type { BrokenPlugin } from '../src/core/registry.js';
 import type { StatsSnapshot } from '../src/core/stats.js';
@@ -31,7 +31,7 @@ export function describe(handle: PluginHandle, stats: StatsSnapshot): PluginDeta
     inFlight: handle.inFlight,
     loadedAt: handle.createdAt.toISOString(),
     limits: { ...handle.limits },
-    manifest: redactManifest(handle),
+    manifest: redactManifest(handle.manifest),
     config: redactConfig(handle.manifest, handle.config),
     stats: { ...stats, byOutcome: stats.byOutcome as Record<string, number> },
   };
@@ -43,12 +43,4 @@ export function describe(handle: PluginHandle, stats: StatsSnapshot): PluginDeta
 
 export function describeBroken(broken: BrokenPlugin, stats: StatsSnapshot): PluginDetail {
   return { ...summarizeBroken(broken), inFlight: 0, config: {}, stats: { ...stats, byOutcome: stats.byOutcome as Record<string, number> } };
-}
-
-function redactManifest(handle: PluginHandle): unknown {
-  const manifest = structuredClone(handle.manifest);
-  for (const field of Object.values(manifest.spec.config ?? {})) {
-    if (field.secret && field.default !== undefined) field.default = '***';
-  }
-  return manifest;
 }

@@ -1,11 +1,12 @@
 // Every foundation route against a real gateway (app.inject) with bundled plugins and fixtures.
 import { join } from 'node:path';
 import t from 'tap';
-import { ADMIN_TOKEN, FIXTURES, adminHeaders, buildTestApp, bundledSubset } from '../helpers/app.js';
+import type { Config } from '../../src/config.js';
+import { ADMIN_TOKEN, FIXTURES, adminHeaders, buildTestApp, bundledSubset, type Teardown } from '../helpers/app.js';
 
 const BUNDLED = ['hash-embedder', 'bm25-reranker', 'text-chunker', 'extractive-summarizer', 'fs-storage', 'api-key-auth'];
 
-async function gateway(t: Parameters<Parameters<typeof t.test>[1]>[0], config = {}) {
+async function gateway(t: Teardown, config: Partial<Config> = {}) {
   const bundled = await bundledSubset(t, BUNDLED);
   return buildTestApp(t, {
     pluginsDirs: [bundled, join(FIXTURES, 'native'), join(FIXTURES, 'discovery')],

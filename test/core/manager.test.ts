@@ -6,12 +6,12 @@ import t from 'tap';
 import { PluginManager } from '../../src/core/manager.js';
 import { PluginOperations } from '../../src/core/operations.js';
 import { NativeRuntime } from '../../src/runtimes/native/native-runtime.js';
-import { FIXTURES } from '../helpers/app.js';
+import { FIXTURES, type Teardown } from '../helpers/app.js';
 
 const ECHO = join(FIXTURES, 'native', 'echo-vectorizer');
 const DISCOVERY = join(FIXTURES, 'discovery');
 
-async function setup(t: Tap.Test, overrides: { loadTimeoutMs?: number; drainTimeoutMs?: number } = {}) {
+async function setup(t: Teardown, overrides: { loadTimeoutMs?: number; drainTimeoutMs?: number } = {}) {
   const manager = new PluginManager({
     runtimes: [new NativeRuntime()],
     logger: pino({ level: 'silent' }),
@@ -23,11 +23,6 @@ async function setup(t: Tap.Test, overrides: { loadTimeoutMs?: number; drainTime
   t.teardown(() => manager.close());
   const operations = new PluginOperations(manager, { maxBatchSize: 100, maxInputLength: 10_000 });
   return { manager, operations };
-}
-
-type Tap = typeof t;
-declare namespace Tap {
-  type Test = Parameters<Parameters<Tap['test']>[1]>[0];
 }
 
 t.test('reload under concurrent calls: no call fails, each answer comes from one whole version', async (t) => {

@@ -20,7 +20,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-interface Teardown {
+export interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
