@@ -7,6 +7,7 @@ import { SHARED_SCHEMAS } from '../schemas/index.js';
 import { loadConfig, type Config } from './config.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { registerErrorHandling } from './http/error-handler.js';
+import { GatewayMetrics } from './http/metrics.js';
 import { registerSwagger } from './http/swagger.js';
 import { registerValidation } from './http/validation.js';
 import { registerRoutes } from '../routes/index.js';
@@ -53,8 +54,11 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const gateway = createGateway(config, logger);
+  const metrics = new GatewayMetrics();
+  const gateway = createGateway(config, logger, metrics);
+  metrics.attach(gateway.manager);
   app.decorate('gateway', gateway);
+  app.decorate('metrics', metrics);
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   registerValidation(app);
   registerErrorHandling(app);
@@ -64,6 +68,15 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   app.addHook('onReady', async () => {
     // Discovery runs in the background: /health/ready answers 503 until it is done.
     gateway.start().catch((err: unknown) => app.log.error({ err }, 'plugin discovery failed'));
+  });
+  // Answers still in flight when shutdown starts close their connection after being sent, so
+  // keep-alive sockets do not hold the server open until the grace period ends.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
   });
   app.addHook('onClose', async () => {
     await gateway.started.catch(() => undefined);
