@@ -1,0 +1,238 @@
+// Prometheus metrics for one gateway instance. GatewayMetrics is the manager's observer (it
+// counts calls, latencies, in-flight calls, reloads and state changes as they happen) and,
+// at scrape time, reads plugin states and runtime facts (WASM queue depth, worker and process
+// restarts) from the registry and LoadedPlugin.describe(), so it needs no runtime internals.
+//
+// Each app gets its own prom-client Registry (tests build many apps in one process). Process
+// metrics (CPU, RSS, heap, event loop lag, GC) describe the process, not an app, so they live
+// in one lazily created registry shared by every app: collecting them per app would add an
+// event-loop monitor and GC observer for every app ever built.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CallObserver } from '../core/invoke.js';
+import type { ManagerEvents, PluginManager } from '../core/manager.js';
+import type { CallOutcome } from '../core/stats.js';
+import { PLUGIN_STATES, type PluginState } from '../core/types.js';
+
+/** Latency buckets in seconds: sub-millisecond native calls up to the longest sensible timeout. */
+export const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/**
+ * Runtime facts read from LoadedPlugin.describe(), by the field names the runtimes report.
+ * The first name present wins; a runtime that reports none of them simply has no series.
+ */
+const RUNTIME_FACTS = [
+  {
+    runtime: 'wasm',
+    fields: ['queueDepth', 'queued', 'queueSize'],
+    metric: 'modgate_wasm_queue_depth',
+    help: 'WASM calls waiting for a pool worker',
+    kind: 'gauge',
+  },
+  {
+    runtime: 'wasm',
+    fields: ['workerRestarts', 'restarts'],
+    metric: 'modgate_wasm_worker_restarts_total',
+    help: 'WASM pool workers replaced after a trap, a timeout or a crash (since the version was loaded)',
+    kind: 'counter',
+  },
+  {
+    runtime: 'grpc',
+    fields: ['restarts', 'processRestarts'],
+    metric: 'modgate_grpc_plugin_restarts_total',
+    help: 'gRPC plugin processes restarted by the supervisor (since the version was loaded)',
+    kind: 'counter',
+  },
+] as const;
+
+let processRegistry: Registry | undefined;
+
+/** The shared registry of default process metrics, created on first use. */
+export function processMetricsRegistry(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+interface CallSeries {
+  inFlight: ReturnType<Gauge<'plugin' | 'operation'>['labels']>;
+  duration: ReturnType<Histogram<'plugin' | 'operation'>['labels']>;
+  outcomes: Map<CallOutcome, ReturnType<Counter<'plugin' | 'operation' | 'outcome'>['labels']>>;
+}
+
+export class GatewayMetrics implements CallObserver, ManagerEvents {
+  readonly registry = new Registry();
+  private manager: PluginManager | undefined;
+  /** Label children per plugin+operation: resolving labels on every call costs more than the call. */
+  private readonly series = new Map<string, CallSeries>();
+
+  private readonly calls = new Counter({
+    name: 'modgate_plugin_calls_total',
+    help: 'Plugin calls that ended, by plugin, operation and outcome (ok, client_error, plugin_error, timeout, unavailable, cancelled)',
+    labelNames: ['plugin', 'operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly duration = new Histogram({
+    name: 'modgate_plugin_call_duration_seconds',
+    help: 'Time from taking the lease to the answer (or the error), by plugin and operation',
+    labelNames: ['plugin', 'operation'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  private readonly inFlight = new Gauge({
+    name: 'modgate_plugin_calls_in_flight',
+    help: 'Plugin calls running now, by plugin and operation',
+    labelNames: ['plugin', 'operation'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly reloads = new Counter({
+    name: 'modgate_plugin_reloads_total',
+    help: 'Hot reloads by plugin and outcome (failed = the new version was refused and the old one kept serving)',
+    labelNames: ['plugin', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly transitions = new Counter({
+    name: 'modgate_plugin_state_transitions_total',
+    help: 'Times a version of a plugin entered a state',
+    labelNames: ['plugin', 'state'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    const metrics = this;
+    new Gauge({
+      name: 'modgate_plugin_state',
+      help: 'State of the active version of each plugin: 1 for its current state, 0 for the others',
+      labelNames: ['plugin', 'state'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [plugin, current] of metrics.states()) {
+          for (const state of PLUGIN_STATES) this.set({ plugin, state }, state === current ? 1 : 0);
+        }
+      },
+    });
+    new Gauge({
+      name: 'modgate_plugin_info',
+      help: 'Always 1: the active version, type and runtime of each loaded plugin',
+      labelNames: ['plugin', 'version', 'type', 'runtime'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const handle of metrics.manager?.registry.list() ?? []) {
+          this.set({ plugin: handle.name, version: handle.version, type: handle.type, runtime: handle.manifest.spec.runtime }, 1);
+        }
+      },
+    });
+    for (const fact of RUNTIME_FACTS) {
+      const read = () => metrics.runtimeFacts(fact.runtime, fact.fields);
+      const options = { name: fact.metric, help: fact.help, labelNames: ['plugin'] as const, registers: [this.registry] };
+      if (fact.kind === 'gauge') {
+        new Gauge({
+          ...options,
+          collect() {
+            this.reset();
+            for (const [plugin, value] of read()) this.set({ plugin }, value);
+          },
+        });
+      } else {
+        new Counter({
+          ...options,
+          collect() {
+            this.reset();
+            for (const [plugin, value] of read()) this.inc({ plugin }, value);
+          },
+        });
+      }
+    }
+  }
+
+  /** Scrape-time metrics read the plugins of this manager. */
+  attach(manager: PluginManager): void {
+    this.manager = manager;
+  }
+
+  onCallStart(plugin: string, operation: string): void {
+    this.seriesFor(plugin, operation).inFlight.inc();
+  }
+
+  onCallEnd(plugin: string, operation: string, outcome: CallOutcome, seconds: number): void {
+    const series = this.seriesFor(plugin, operation);
+    series.inFlight.dec();
+    series.duration.observe(seconds);
+    let counter = series.outcomes.get(outcome);
+    if (!counter) {
+      counter = this.calls.labels(plugin, operation, outcome);
+      series.outcomes.set(outcome, counter);
+    }
+    counter.inc();
+  }
+
+  onReload(name: string, outcome: 'ok' | 'failed'): void {
+    this.reloads.inc({ plugin: name, outcome });
+  }
+
+  onStateChange(name: string, _version: string, state: PluginState): void {
+    this.transitions.inc({ plugin: name, state });
+  }
+
+  contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The Prometheus text exposition: this gateway's metrics, then the process metrics. */
+  async render(): Promise<string> {
+    const [own, process] = await Promise.all([this.registry.metrics(), processMetricsRegistry().metrics()]);
+    return `${own}\n${process}`;
+  }
+
+  private seriesFor(plugin: string, operation: string): CallSeries {
+    const key = `${plugin}\u0000${operation}`;
+    let series = this.series.get(key);
+    if (!series) {
+      series = {
+        inFlight: this.inFlight.labels(plugin, operation),
+        duration: this.duration.labels(plugin, operation),
+        outcomes: new Map(),
+      };
+      this.series.set(key, series);
+    }
+    return series;
+  }
+
+  private states(): Array<[string, PluginState]> {
+    const registry = this.manager?.registry;
+    if (!registry) return [];
+    return [
+      ...registry.list().map((h): [string, PluginState] => [h.name, h.state]),
+      ...registry.listBroken().map((b): [string, PluginState] => [b.name, 'failed']),
+    ];
+  }
+
+  private runtimeFacts(runtime: string, fields: readonly string[]): Array<[string, number]> {
+    const facts: Array<[string, number]> = [];
+    for (const handle of this.manager?.registry.list() ?? []) {
+      if (handle.manifest.spec.runtime !== runtime) continue;
+      let described: Record<string, unknown> | undefined;
+      try {
+        described = handle.loaded?.describe?.();
+      } catch {
+        continue; // a runtime that cannot describe itself right now has no sample this scrape
+      }
+      const field = fields.find((f) => typeof described?.[f] === 'number' && Number.isFinite(described[f]));
+      if (field) facts.push([handle.name, described![field] as number]);
+    }
+    return facts;
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: GatewayMetrics;
+  }
+}
