@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import authPluginRoutes from './auth-plugins.js';
+import compatRoutes from './compat/index.js';
 import healthRoutes from './health.js';
 import invokeRoutes from './invoke.js';
 import metricsRoutes from './metrics.js';
 import objectRoutes from './objects.js';
 import pluginRoutes from './plugins.js';
+import registryRoutes from './registry.js';
 
 export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(healthRoutes);
@@ -13,4 +15,7 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(invokeRoutes);
   await app.register(objectRoutes);
   await app.register(authPluginRoutes);
+  await app.register(compatRoutes);
+  // The marketplace folder, read-only, only when MODGATE_REGISTRY_DIR is set.
+  if (app.gateway.config.registryDir !== undefined) await app.register(registryRoutes);
 }

@@ -1,6 +1,7 @@
 // Every named schema, registered once with app.addSchema so OpenAPI shows them as components.
 import { ErrorResponse, PluginNameParams } from './common.js';
 import { AuthenticateRequest, AuthenticateResponse, AuthorizeRequest, AuthorizeResponse, IdentitySchema } from './auth.js';
+import { COMPAT_SCHEMAS } from './compat/index.js';
 import { HealthResponse } from './health.js';
 import {
   GenerateRequest,
@@ -38,4 +39,5 @@ export const SHARED_SCHEMAS = [
   AuthorizeRequest,
   AuthorizeResponse,
   HealthResponse,
+  ...COMPAT_SCHEMAS,
 ];

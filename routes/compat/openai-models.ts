@@ -1,0 +1,48 @@
+// OpenAI-compatible model listing: every active plugin is a "model" named by the plugin name.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ref } from '../../schemas/common.js';
+import { OpenAIError, OpenAIModel, OpenAIModelList, OpenAIModelParams } from '../../schemas/compat/openai.js';
+import type { PluginHandle } from '../../src/core/lifecycle.js';
+
+function asModel(handle: PluginHandle) {
+  return {
+    id: handle.name,
+    object: 'model' as const,
+    created: Math.floor(handle.createdAt.getTime() / 1000),
+    owned_by: handle.manifest.metadata.author ?? 'modgate',
+    type: handle.type,
+    version: handle.version,
+  };
+}
+
+const modelRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { manager } = app.gateway;
+
+  app.get(
+    '/models',
+    {
+      schema: {
+        tags: ['compat'],
+        summary: 'List models (OpenAI-compatible)',
+        description: 'Every active plugin, with its modgate `type`: vectorizers serve /v1/embeddings, generators /v1/chat/completions, rerankers /v1/rerank.',
+        response: { 200: ref(OpenAIModelList), 401: ref(OpenAIError), 403: ref(OpenAIError) },
+      },
+    },
+    async () => ({ object: 'list' as const, data: manager.registry.list().map(asModel) }),
+  );
+
+  app.get(
+    '/models/:model',
+    {
+      schema: {
+        tags: ['compat'],
+        summary: 'Describe a model (OpenAI-compatible)',
+        params: ref(OpenAIModelParams),
+        response: { 200: ref(OpenAIModel), 401: ref(OpenAIError), 403: ref(OpenAIError), 404: ref(OpenAIError), 503: ref(OpenAIError) },
+      },
+    },
+    async (request) => asModel(manager.registry.require(request.params.model)),
+  );
+};
+
+export default modelRoutes;
