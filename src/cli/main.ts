@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 // The `modgate` command line.
-import { Command } from 'commander';
+import { processIO } from './cli-io.js';
+import { runCli } from './program.js';
 import { registerServeCommand } from './serve-command.js';
-import { GATEWAY_VERSION } from '../version.js';
 
-const program = new Command('modgate').description('modgate: plugin gateway for vector databases').version(GATEWAY_VERSION);
-registerServeCommand(program);
-
-await program.parseAsync(process.argv);
+const code = await runCli(process.argv.slice(2), processIO(), registerServeCommand);
+// `serve` sets its own exit code on a bad configuration; keep it unless a command failed.
+if (code !== 0) process.exitCode = code;

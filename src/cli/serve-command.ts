@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { ConfigError, describeSettings } from '../config.js';
-import { startServer } from '../server.js';
 
 /** `modgate serve`: every flag mirrors an environment variable (--port = PORT, ...). */
 export function registerServeCommand(program: Command): void {
@@ -16,6 +15,8 @@ export function registerServeCommand(program: Command): void {
       if (value !== undefined) env[setting.env] = value;
     }
     try {
+      // Loaded on demand: the other commands should not pay for the whole gateway.
+      const { startServer } = await import('../server.js');
       await startServer({ env });
     } catch (err) {
       if (err instanceof ConfigError) {
