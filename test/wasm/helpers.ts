@@ -1,0 +1,108 @@
+// Test helpers for the WASM runtime: WAT fixtures compiled with wabt, plugin folders made
+// from them in temp dirs, and the module refs the worker-side code takes.
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import wabtInit from 'wabt';
+import { FIXTURES, type Teardown } from '../helpers/app.js';
+import type { ModuleRef } from '../../src/runtimes/wasm/instance.js';
+import { prepareModule } from '../../src/runtimes/wasm/prepare.js';
+import type { PluginType } from '../../src/core/types.js';
+
+export const WASM_FIXTURES = join(FIXTURES, 'wasm');
+
+let wabt: ReturnType<typeof wabtInit> | undefined;
+
+/** Compiles WebAssembly text to a binary. */
+export async function compileWat(source: string, filename = 'fixture.wat'): Promise<Uint8Array> {
+  wabt ??= wabtInit();
+  const module = (await wabt).parseWat(filename, source, { bulk_memory: true, mutable_globals: true, sign_extension: true });
+  try {
+    return module.toBinary({}).buffer;
+  } finally {
+    module.destroy();
+  }
+}
+
+/** A fixture's text with the shared ABI prelude spliced in at ";; @abi". */
+export async function fixtureWat(name: string): Promise<string> {
+  const source = await readFile(join(WASM_FIXTURES, `${name}.wat`), 'utf8');
+  if (!source.includes(';; @abi')) return source;
+  const prelude = await readFile(join(WASM_FIXTURES, 'abi-prelude.wat'), 'utf8');
+  return source.replace(';; @abi', prelude);
+}
+
+export async function fixtureWasm(name: string): Promise<Uint8Array> {
+  return compileWat(await fixtureWat(name), `${name}.wat`);
+}
+
+export interface PluginSpec {
+  name: string;
+  type?: PluginType;
+  /** A fixture name, WAT text, or raw bytes. */
+  fixture?: string;
+  wat?: string;
+  bytes?: Uint8Array;
+  version?: string;
+  resources?: { memory?: string; cpu?: string; timeout?: string };
+  capabilities?: Record<string, unknown>;
+  /** plugin.yaml `config:` entries, as YAML lines under it. */
+  configYaml?: string;
+}
+
+/** Writes a plugin folder (plugin.yaml + module.wasm) under root. */
+export async function writePlugin(root: string, spec: PluginSpec): Promise<string> {
+  const dir = join(root, spec.name);
+  await mkdir(dir, { recursive: true });
+  const bytes = spec.bytes ?? (spec.wat !== undefined ? await compileWat(spec.wat) : await fixtureWasm(spec.fixture ?? spec.name));
+  await writeFile(join(dir, 'module.wasm'), bytes);
+  const resources = spec.resources ?? {};
+  const lines = [
+    'apiVersion: modgate.io/v1',
+    'kind: Plugin',
+    `metadata: { name: ${spec.name}, version: ${spec.version ?? '1.0.0'} }`,
+    'spec:',
+    `  type: ${spec.type ?? 'vectorizer'}`,
+    '  runtime: wasm',
+    '  binary: ./module.wasm',
+  ];
+  const resourceEntries = Object.entries(resources).map(([k, v]) => `${k}: ${v}`);
+  if (resourceEntries.length > 0) lines.push(`  resources: { ${resourceEntries.join(', ')} }`);
+  const capabilities = spec.capabilities ?? ((spec.type ?? 'vectorizer') === 'vectorizer' ? { dimensions: 4 } : undefined);
+  if (capabilities) lines.push(`  capabilities: ${JSON.stringify(capabilities)}`);
+  if (spec.configYaml) lines.push('  config:', ...spec.configYaml.split('\n').map((l) => `    ${l}`));
+  await writeFile(join(dir, 'plugin.yaml'), `${lines.join('\n')}\n`);
+  return dir;
+}
+
+/** A temp folder of plugin folders, removed after the test. */
+export async function pluginsRoot(t: Teardown, specs: PluginSpec[]): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'modgate-wasm-'));
+  t.teardown(() => rm(root, { recursive: true, force: true }));
+  for (const spec of specs) await writePlugin(root, spec);
+  return root;
+}
+
+let refs = 0;
+
+/** What a worker receives for a module: prepared (capped, compiled, checked) like the runtime does. */
+export async function moduleRef(bytes: Uint8Array, options: { type?: PluginType; memoryBytes?: number; config?: Record<string, unknown>; plugin?: string } = {}): Promise<ModuleRef> {
+  const prepared = await prepareModule(bytes, options.type ?? 'vectorizer', options.memoryBytes ?? 64 * 1024 * 1024);
+  return {
+    id: `test-${++refs}`,
+    plugin: options.plugin ?? 'fixture',
+    module: prepared.module,
+    memory: {
+      imported: prepared.memory.imported,
+      ...(prepared.memory.module !== undefined ? { module: prepared.memory.module, name: prepared.memory.name } : {}),
+      initialPages: prepared.memory.initialPages,
+      maximumPages: prepared.memory.maximumPages,
+    },
+    config: options.config ?? {},
+  };
+}
+
+/** Decodes a JSON error body. */
+export function errorOf(response: { json(): unknown }): { statusCode: number; code: string; message: string } {
+  return response.json() as { statusCode: number; code: string; message: string };
+}
