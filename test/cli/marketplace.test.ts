@@ -23,7 +23,7 @@ t.test('marketplace install, refusals and update', async (t) => {
     MODGATE_ADMIN_TOKEN: ADMIN_TOKEN,
     MODGATE_TRUSTED_KEYS: bench.signer.publicFile,
   };
-  const installed = async () => (await (await fetch(`${target.url}/plugins`)).json()).plugins as Array<{ name: string; version: string }>;
+  const installed = async () => ((await (await fetch(`${target.url}/plugins`)).json()) as { plugins: Array<{ name: string; version: string }> }).plugins;
 
   t.test('search and info read the served index', async (t) => {
     const search = await cli(['plugin', 'search', 'trigram', '--json'], env);
@@ -52,7 +52,7 @@ t.test('marketplace install, refusals and update', async (t) => {
       body: JSON.stringify({ text: 'hello' }),
     });
     t.equal(vector.status, 200);
-    t.equal((await vector.json()).vector.length, 64);
+    t.equal(((await vector.json()) as { vector: number[] }).vector.length, 64);
 
     const again = await cli(['plugin', 'install', 'vec-one'], env);
     t.equal(again.code, 1);
