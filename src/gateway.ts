@@ -7,6 +7,7 @@ import { PluginManager } from './core/manager.js';
 import { PluginOperations } from './core/operations.js';
 import type { Runtime } from './core/runtime.js';
 import { NativeRuntime } from './runtimes/native/native-runtime.js';
+import { WasmRuntime } from './runtimes/wasm/wasm-runtime.js';
 import { GATEWAY_VERSION } from './version.js';
 
 export interface Gateway {
@@ -19,8 +20,11 @@ export interface Gateway {
   start(): Promise<void>;
 }
 
-export function createRuntimes(_config: Config): Runtime[] {
-  return [new NativeRuntime()];
+export function createRuntimes(config: Config): Runtime[] {
+  return [
+    new NativeRuntime(),
+    new WasmRuntime({ threads: config.wasmThreads, queue: config.wasmQueue, idleTimeoutMs: config.wasmIdleTimeoutMs }),
+  ];
 }
 
 export function createGateway(config: Config, logger: CoreLogger, observer?: PluginManager['observer']): Gateway {
