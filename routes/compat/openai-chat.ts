@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ref } from '../../schemas/common.js';
-import { ChatCompletion, ChatCompletionRequest, OpenAIError } from '../../schemas/compat/openai.js';
+import { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, OpenAIError } from '../../schemas/compat/openai.js';
 import { ModgateError } from '../../src/errors.js';
 import { clientSignal } from '../../src/http/client-signal.js';
 import { streamSse } from '../../src/http/sse.js';
@@ -27,7 +27,16 @@ const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'OpenAI’s chat completions API on a generator plugin (`model` = plugin name). `max_completion_tokens` (or `max_tokens`) becomes the plugin’s maxTokens. With `"stream": true` the answer is server-sent events of ChatCompletionChunk objects ending with `data: [DONE]`; a client that disconnects stops the generation.',
         body: ref(ChatCompletionRequest),
-        response: { 200: ref(ChatCompletion), ...ERRORS },
+        response: {
+          200: {
+            description: 'a chat.completion, or with `"stream": true` server-sent chat.completion.chunk events',
+            content: {
+              'application/json': { schema: ref(ChatCompletion) },
+              'text/event-stream': { schema: ref(ChatCompletionChunk) },
+            },
+          },
+          ...ERRORS,
+        },
       },
     },
     async (request, reply) => {

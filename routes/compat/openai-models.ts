@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ref } from '../../schemas/common.js';
 import { OpenAIError, OpenAIModel, OpenAIModelList, OpenAIModelParams } from '../../schemas/compat/openai.js';
 import type { PluginHandle } from '../../src/core/lifecycle.js';
+import { ModgateError } from '../../src/errors.js';
 
 function asModel(handle: PluginHandle) {
   return {
@@ -24,11 +25,11 @@ const modelRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['compat'],
         summary: 'List models (OpenAI-compatible)',
-        description: 'Every active plugin, with its modgate `type`: vectorizers serve /v1/embeddings, generators /v1/chat/completions, rerankers /v1/rerank.',
+        description: 'Every plugin that is ready, with its modgate `type`: vectorizers serve /v1/embeddings, generators /v1/chat/completions, rerankers /v1/rerank.',
         response: { 200: ref(OpenAIModelList), 401: ref(OpenAIError), 403: ref(OpenAIError) },
       },
     },
-    async () => ({ object: 'list' as const, data: manager.registry.list().map(asModel) }),
+    async () => ({ object: 'list' as const, data: manager.registry.list().filter((h) => h.state === 'ready').map(asModel) }),
   );
 
   app.get(
@@ -41,7 +42,13 @@ const modelRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(OpenAIModel), 401: ref(OpenAIError), 403: ref(OpenAIError), 404: ref(OpenAIError), 503: ref(OpenAIError) },
       },
     },
-    async (request) => asModel(manager.registry.require(request.params.model)),
+    async (request) => {
+      const handle = manager.registry.require(request.params.model);
+      if (handle.state !== 'ready') {
+        throw new ModgateError('MODGATE_PLUGIN_UNAVAILABLE', `plugin "${handle.name}" is ${handle.state}${handle.failureReason ? `: ${handle.failureReason}` : ''}`);
+      }
+      return asModel(handle);
+    },
   );
 };
 

@@ -1,5 +1,6 @@
 // Shared by the compatibility tests: a gateway with the bundled plugins listening on a real
 // socket, and the same plugins called through the native routes for expected values.
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import OpenAI from 'openai';
 import type { Config } from '../../src/config.js';
@@ -17,9 +18,19 @@ export interface ListeningGateway {
   origin: string;
 }
 
-export async function listeningGateway(t: Teardown, config: Partial<Config> = {}): Promise<ListeningGateway> {
+/** Misbehaving test plugins: faulty-generator, partial-reranker. */
+export const COMPAT_FIXTURES = join(import.meta.dirname, 'fixtures');
+
+export interface GatewayOptions {
+  /** Also load the misbehaving fixtures. */
+  fixtures?: boolean;
+  config?: Partial<Config>;
+}
+
+export async function listeningGateway(t: Teardown, options: GatewayOptions = {}): Promise<ListeningGateway> {
   const plugins = await bundledSubset(t, COMPAT_PLUGINS);
-  const { app } = await buildTestApp(t, { pluginsDirs: [plugins], drainTimeoutMs: 1000, ...config });
+  const pluginsDirs = options.fixtures ? [plugins, COMPAT_FIXTURES] : [plugins];
+  const { app } = await buildTestApp(t, { pluginsDirs, drainTimeoutMs: 1000, ...options.config });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('gateway is not listening on TCP');
