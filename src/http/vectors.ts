@@ -36,6 +36,9 @@ export function sendFloat32(reply: FastifyReply, vectors: Float32Array[], dimens
     .send(float32Bytes(vectors));
 }
 
+/** A plain copy loop: Array.from on a typed array goes through the iterator and was ~6x slower (bench/). */
 export function toNumbers(vector: Float32Array): number[] {
-  return Array.from(vector);
+  const out = new Array<number>(vector.length);
+  for (let i = 0; i < vector.length; i++) out[i] = vector[i];
+  return out;
 }
