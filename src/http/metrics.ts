@@ -7,7 +7,7 @@
 // metrics (CPU, RSS, heap, event loop lag, GC) describe the process, not an app, so they live
 // in one lazily created registry shared by every app: collecting them per app would add an
 // event-loop monitor and GC observer for every app ever built.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CallObserver } from '../core/invoke.js';
 import type { ManagerEvents, PluginManager } from '../core/manager.js';
 import type { CallOutcome } from '../core/stats.js';
@@ -55,39 +55,42 @@ export function processMetricsRegistry(): Registry {
   return processRegistry;
 }
 
-interface CallSeries {
-  inFlight: ReturnType<Gauge<'plugin' | 'operation'>['labels']>;
-  duration: ReturnType<Histogram<'plugin' | 'operation'>['labels']>;
-  outcomes: Map<CallOutcome, ReturnType<Counter<'plugin' | 'operation' | 'outcome'>['labels']>>;
+/** Counters of one plugin operation, plain numbers: the call path only adds to them. */
+class CallSeries {
+  inFlight = 0;
+  readonly outcomes: Partial<Record<CallOutcome, number>> = {};
+  /** Calls per latency bucket (not cumulative); calls slower than the last bound are only in count. */
+  readonly buckets = new Float64Array(LATENCY_BUCKETS.length);
+  sum = 0;
+  count = 0;
+
+  constructor(
+    readonly plugin: string,
+    readonly operation: string,
+  ) {}
+
+  ended(outcome: CallOutcome, seconds: number): void {
+    this.inFlight--;
+    this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1;
+    this.sum += seconds;
+    this.count++;
+    for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
+      if (seconds <= LATENCY_BUCKETS[i]) {
+        this.buckets[i]++;
+        break;
+      }
+    }
+  }
 }
+
+const DURATION = 'modgate_plugin_call_duration_seconds';
+const DURATION_HELP = 'Time from taking the lease to the answer (or the error), by plugin and operation';
 
 export class GatewayMetrics implements CallObserver, ManagerEvents {
   readonly registry = new Registry();
   private manager: PluginManager | undefined;
-  /** Label children per plugin+operation: resolving labels on every call costs more than the call. */
-  private readonly series = new Map<string, CallSeries>();
-
-  private readonly calls = new Counter({
-    name: 'modgate_plugin_calls_total',
-    help: 'Plugin calls that ended, by plugin, operation and outcome (ok, client_error, plugin_error, timeout, unavailable, cancelled)',
-    labelNames: ['plugin', 'operation', 'outcome'] as const,
-    registers: [this.registry],
-  });
-
-  private readonly duration = new Histogram({
-    name: 'modgate_plugin_call_duration_seconds',
-    help: 'Time from taking the lease to the answer (or the error), by plugin and operation',
-    labelNames: ['plugin', 'operation'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
-
-  private readonly inFlight = new Gauge({
-    name: 'modgate_plugin_calls_in_flight',
-    help: 'Plugin calls running now, by plugin and operation',
-    labelNames: ['plugin', 'operation'] as const,
-    registers: [this.registry],
-  });
+  /** plugin -> operation -> counters. Calls update plain numbers; prom-client reads them at scrape time. */
+  private readonly series = new Map<string, Map<string, CallSeries>>();
 
   private readonly reloads = new Counter({
     name: 'modgate_plugin_reloads_total',
@@ -105,6 +108,29 @@ export class GatewayMetrics implements CallObserver, ManagerEvents {
 
   constructor() {
     const metrics = this;
+    new Counter({
+      name: 'modgate_plugin_calls_total',
+      help: 'Plugin calls that ended, by plugin, operation and outcome (ok, client_error, plugin_error, timeout, unavailable, cancelled)',
+      labelNames: ['plugin', 'operation', 'outcome'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const s of metrics.allSeries()) {
+          for (const [outcome, count] of Object.entries(s.outcomes)) this.inc({ plugin: s.plugin, operation: s.operation, outcome }, count);
+        }
+      },
+    });
+    this.registry.registerMetric(this.durationHistogram() as never);
+    new Gauge({
+      name: 'modgate_plugin_calls_in_flight',
+      help: 'Plugin calls running now, by plugin and operation',
+      labelNames: ['plugin', 'operation'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const s of metrics.allSeries()) this.set({ plugin: s.plugin, operation: s.operation }, s.inFlight);
+      },
+    });
     new Gauge({
       name: 'modgate_plugin_state',
       help: 'State of the active version of each plugin: 1 for its current state, 0 for the others',
@@ -158,19 +184,11 @@ export class GatewayMetrics implements CallObserver, ManagerEvents {
   }
 
   onCallStart(plugin: string, operation: string): void {
-    this.seriesFor(plugin, operation).inFlight.inc();
+    this.seriesFor(plugin, operation).inFlight++;
   }
 
   onCallEnd(plugin: string, operation: string, outcome: CallOutcome, seconds: number): void {
-    const series = this.seriesFor(plugin, operation);
-    series.inFlight.dec();
-    series.duration.observe(seconds);
-    let counter = series.outcomes.get(outcome);
-    if (!counter) {
-      counter = this.calls.labels(plugin, operation, outcome);
-      series.outcomes.set(outcome, counter);
-    }
-    counter.inc();
+    this.seriesFor(plugin, operation).ended(outcome, seconds);
   }
 
   onReload(name: string, outcome: 'ok' | 'failed'): void {
@@ -192,17 +210,51 @@ export class GatewayMetrics implements CallObserver, ManagerEvents {
   }
 
   private seriesFor(plugin: string, operation: string): CallSeries {
-    const key = `${plugin}\u0000${operation}`;
-    let series = this.series.get(key);
+    let byOperation = this.series.get(plugin);
+    if (!byOperation) {
+      byOperation = new Map();
+      this.series.set(plugin, byOperation);
+    }
+    let series = byOperation.get(operation);
     if (!series) {
-      series = {
-        inFlight: this.inFlight.labels(plugin, operation),
-        duration: this.duration.labels(plugin, operation),
-        outcomes: new Map(),
-      };
-      this.series.set(key, series);
+      series = new CallSeries(plugin, operation);
+      byOperation.set(operation, series);
     }
     return series;
+  }
+
+  private *allSeries(): Iterable<CallSeries> {
+    for (const byOperation of this.series.values()) yield* byOperation.values();
+  }
+
+  /**
+   * The latency histogram as a prom-client collector: prom-client's Histogram hashes its labels
+   * on every observe(), which cost more than the rest of a native call's bookkeeping.
+   */
+  private durationHistogram() {
+    const values = () => {
+      const out: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> = [];
+      for (const s of this.allSeries()) {
+        const labels = { plugin: s.plugin, operation: s.operation };
+        let cumulative = 0;
+        for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
+          cumulative += s.buckets[i];
+          out.push({ metricName: `${DURATION}_bucket`, labels: { ...labels, le: LATENCY_BUCKETS[i] }, value: cumulative });
+        }
+        out.push({ metricName: `${DURATION}_bucket`, labels: { ...labels, le: '+Inf' }, value: s.count });
+        out.push({ metricName: `${DURATION}_sum`, labels, value: s.sum });
+        out.push({ metricName: `${DURATION}_count`, labels, value: s.count });
+      }
+      return out;
+    };
+    return {
+      name: DURATION,
+      help: DURATION_HELP,
+      type: 'histogram',
+      aggregator: 'sum',
+      get: async () => ({ name: DURATION, help: DURATION_HELP, type: 'histogram', aggregator: 'sum', values: values() }),
+      reset: () => undefined,
+    };
   }
 
   private states(): Array<[string, PluginState]> {
