@@ -62,6 +62,8 @@ const SETTINGS = {
   wasmQueue: { env: 'MODGATE_WASM_QUEUE', default: 1024, parse: integer(1), help: 'WASM calls waiting for a worker before 503' },
   wasmIdleTimeoutMs: { env: 'MODGATE_WASM_IDLE_TIMEOUT', default: 60_000, parse: duration, help: 'idle WASM workers stop after this long' },
   grpcStartTimeoutMs: { env: 'MODGATE_GRPC_START_TIMEOUT', default: 15_000, parse: duration, help: 'wait this long for a gRPC plugin handshake' },
+  grpcHealthIntervalMs: { env: 'MODGATE_GRPC_HEALTH_INTERVAL', default: 5000, parse: duration, help: 'health-check gRPC plugins this often (and retry unreachable remote ones)' },
+  grpcMaxRestarts: { env: 'MODGATE_GRPC_MAX_RESTARTS', default: 5, parse: integer(0, 1000), help: 'restarts in a row before a crashing gRPC plugin is marked failed' },
   registryDir: { env: 'MODGATE_REGISTRY_DIR', default: undefined, parse: optionalText, help: 'serve this marketplace folder at /registry' },
 } satisfies Record<string, Setting<unknown>>;
 

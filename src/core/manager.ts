@@ -236,6 +236,11 @@ export class PluginManager implements Invoker {
       log: pluginLogger(this.options.logger, handle.name),
       dataDir,
       signal: controller.signal,
+      reportFailure: (reason) => {
+        if (handle.state !== 'ready') return;
+        handle.markFailed(reason);
+        this.options.logger.error({ plugin: handle.name, version: handle.version, reason }, 'plugin failed');
+      },
     });
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {

@@ -15,6 +15,11 @@ export interface LoadRequest {
   dataDir: string;
   /** Aborted when the load takes longer than the manager's load timeout. */
   signal: AbortSignal;
+  /**
+   * For a backend that can break for good after loading (a plugin process that keeps
+   * crashing): the runtime calls this once and the plugin's handle becomes failed.
+   */
+  reportFailure?(reason: string): void;
 }
 
 export interface Availability {
