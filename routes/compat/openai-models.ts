@@ -5,6 +5,9 @@ import { OpenAIError, OpenAIModel, OpenAIModelList, OpenAIModelParams } from '..
 import type { PluginHandle } from '../../src/core/lifecycle.js';
 import { ModgateError } from '../../src/errors.js';
 
+/** The plugin types the compatibility APIs can call: embeddings, rerank, chat. */
+const MODEL_TYPES = new Set(['vectorizer', 'reranker', 'generator']);
+
 function asModel(handle: PluginHandle) {
   return {
     id: handle.name,
@@ -25,11 +28,18 @@ const modelRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['compat'],
         summary: 'List models (OpenAI-compatible)',
-        description: 'Every plugin that is ready, with its modgate `type`: vectorizers serve /v1/embeddings, generators /v1/chat/completions, rerankers /v1/rerank.',
-        response: { 200: ref(OpenAIModelList), 401: ref(OpenAIError), 403: ref(OpenAIError) },
+        description:
+          'Every ready vectorizer, reranker and generator plugin, with its modgate `type`: vectorizers serve /v1/embeddings, generators /v1/chat/completions, rerankers /v1/rerank and /v2/rerank.',
+        response: { 200: ref(OpenAIModelList) },
       },
     },
-    async () => ({ object: 'list' as const, data: manager.registry.list().filter((h) => h.state === 'ready').map(asModel) }),
+    async () => ({
+      object: 'list' as const,
+      data: manager.registry
+        .list()
+        .filter((handle) => handle.state === 'ready' && MODEL_TYPES.has(handle.type))
+        .map(asModel),
+    }),
   );
 
   app.get(
@@ -39,11 +49,14 @@ const modelRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['compat'],
         summary: 'Describe a model (OpenAI-compatible)',
         params: ref(OpenAIModelParams),
-        response: { 200: ref(OpenAIModel), 401: ref(OpenAIError), 403: ref(OpenAIError), 404: ref(OpenAIError), 503: ref(OpenAIError) },
+        response: { 200: ref(OpenAIModel), 404: ref(OpenAIError), 503: ref(OpenAIError) },
       },
     },
     async (request) => {
       const handle = manager.registry.require(request.params.model);
+      if (!MODEL_TYPES.has(handle.type)) {
+        throw new ModgateError('MODGATE_NOT_FOUND', `plugin "${handle.name}" is a ${handle.type}, not a model: models are vectorizer, reranker and generator plugins`);
+      }
       if (handle.state !== 'ready') {
         throw new ModgateError('MODGATE_PLUGIN_UNAVAILABLE', `plugin "${handle.name}" is ${handle.state}${handle.failureReason ? `: ${handle.failureReason}` : ''}`);
       }

@@ -119,7 +119,8 @@ t.test('GET /v1/models lists the plugins; unknown /v1 paths answer in OpenAI’s
   for await (const model of client.models.list()) models.push(model);
   t.same(
     models.map((m) => m.id),
-    ['bm25-reranker', 'extractive-summarizer', 'hash-embedder', 'text-chunker'],
+    ['bm25-reranker', 'extractive-summarizer', 'hash-embedder'],
+    'vectorizers, rerankers and generators (text-chunker is a transformer)',
   );
   const embedder = models.find((m) => m.id === 'hash-embedder') as unknown as Record<string, unknown>;
   t.match(embedder, { object: 'model', owned_by: 'modgate', type: 'vectorizer', version: '1.0.0' });
@@ -129,6 +130,9 @@ t.test('GET /v1/models lists the plugins; unknown /v1 paths answer in OpenAI’s
   t.match(one, { id: 'extractive-summarizer', object: 'model', type: 'generator' });
   const missing = await client.models.retrieve('nope').catch((err: unknown) => err);
   t.ok(missing instanceof OpenAI.NotFoundError);
+  const transformer = await client.models.retrieve('text-chunker').catch((err: unknown) => err);
+  t.ok(transformer instanceof OpenAI.NotFoundError, 'a transformer is not a model');
+  t.match((transformer as Error).message, /is a transformer, not a model/);
 
   const unknownPath = await fetch(`${origin}/v1/images/generations`, { method: 'POST' });
   t.equal(unknownPath.status, 404);
