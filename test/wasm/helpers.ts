@@ -14,9 +14,9 @@ export const WASM_FIXTURES = join(FIXTURES, 'wasm');
 let wabt: ReturnType<typeof wabtInit> | undefined;
 
 /** Compiles WebAssembly text to a binary. */
-export async function compileWat(source: string, filename = 'fixture.wat'): Promise<Uint8Array> {
+export async function compileWat(source: string, filename = 'fixture.wat', features: Record<string, boolean> = {}): Promise<Uint8Array> {
   wabt ??= wabtInit();
-  const module = (await wabt).parseWat(filename, source, { bulk_memory: true, mutable_globals: true, sign_extension: true });
+  const module = (await wabt).parseWat(filename, source, { bulk_memory: true, mutable_globals: true, sign_extension: true, ...features });
   try {
     return module.toBinary({}).buffer;
   } finally {

@@ -24,7 +24,7 @@ export class Scheduler {
   private readonly queue: Waiter[] = [];
 
   constructor(
-    private slots: number,
+    private readonly slots: number,
     private readonly queueLimit: number,
     /** Seconds a rejected caller should wait (Retry-After). */
     private readonly retryAfter = 1,
@@ -44,8 +44,10 @@ export class Scheduler {
 
   /** Resolves with a release function once the call may run. */
   acquire(key: string, limit: number, signal: AbortSignal): Promise<() => void> {
-    signal.throwIfAborted();
-    if (this.queue.length === 0 && this.canRun(key, limit)) return Promise.resolve(this.start(key));
+    if (signal.aborted) return Promise.reject(signal.reason);
+    // Every release and abort re-runs pump(), so a waiter still queued now cannot run: a caller
+    // that can run starts at once without overtaking anyone who could.
+    if (this.canRun(key, limit)) return Promise.resolve(this.start(key));
     if (this.queue.length >= this.queueLimit) {
       return Promise.reject(
         new ModgateError('MODGATE_OVERLOADED', `the WASM runtime is overloaded: ${this.queue.length} calls are already waiting (MODGATE_WASM_QUEUE); retry shortly`, {
