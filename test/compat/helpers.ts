@@ -70,3 +70,25 @@ export async function postJson(origin: string, path: string, body: unknown): Pro
   });
   return { status: response.status, headers: response.headers, body: await response.json() };
 }
+
+const shared = new Map<string, Promise<ListeningGateway>>();
+
+/**
+ * One gateway for the whole test file (closed when the file's root test ends), for subtests
+ * that do not change the gateway's plugins: building one per subtest is most of the run time.
+ */
+export function sharedGateway(root: Teardown, options: GatewayOptions = {}): Promise<ListeningGateway> {
+  const key = JSON.stringify(options);
+  let gateway = shared.get(key);
+  if (!gateway) {
+    gateway = listeningGateway(root, options);
+    shared.set(key, gateway);
+  }
+  return gateway;
+}
+
+/** The plugin's call count for one operation, to measure what a test added. */
+export async function callCount(app: FastifyInstance, plugin: string, operation: string): Promise<number> {
+  const detail = (await app.inject({ method: 'GET', url: `/plugins/${plugin}` })).json();
+  return detail.stats.byOperation[operation] ?? 0;
+}

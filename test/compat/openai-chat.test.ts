@@ -1,10 +1,10 @@
 // POST /v1/chat/completions on the bundled extractive-summarizer, with the official openai
 // client (plain and streamed), the exact SSE chunks, and a client that disconnects mid-stream.
 import { request as httpRequest } from 'node:http';
-import t from 'tap';
+import tap from 'tap';
 import OpenAI from 'openai';
 import type { FastifyInstance } from 'fastify';
-import { listeningGateway, openaiClient, postJson } from './helpers.js';
+import { listeningGateway, openaiClient, postJson, sharedGateway } from './helpers.js';
 
 const ARTICLE =
   'Vector databases store embeddings. They answer similarity queries over embeddings quickly. ' +
@@ -37,8 +37,8 @@ function parseSse(text: string): SseEvent[] {
     .map((block) => ({ data: block.replace(/^data: /, '') }));
 }
 
-t.test('chat completions with the openai client: plain and streamed', async (t) => {
-  const { app, origin } = await listeningGateway(t);
+tap.test('chat completions with the openai client: plain and streamed', async (t) => {
+  const { app, origin } = await sharedGateway(tap, { fixtures: true });
   const client = openaiClient(origin);
   const expected = await nativeSummary(app);
   t.ok(expected.startsWith('Vector databases store embeddings.'), 'the summariser keeps the opening sentence');
@@ -66,8 +66,8 @@ t.test('chat completions with the openai client: plain and streamed', async (t) 
   t.equal(chunks.map((c) => c.choices[0].delta.content ?? '').join(''), expected, 'the chunks join to the whole answer');
 });
 
-t.test('max_tokens, max_completion_tokens and stream usage', async (t) => {
-  const { app, origin } = await listeningGateway(t);
+tap.test('max_tokens, max_completion_tokens and stream usage', async (t) => {
+  const { app, origin } = await sharedGateway(tap, { fixtures: true });
   const client = openaiClient(origin);
   const firstThree = await nativeSummary(app, 3);
   t.equal(firstThree, 'Vector databases store');
@@ -95,8 +95,8 @@ t.test('max_tokens, max_completion_tokens and stream usage', async (t) => {
   t.ok(chunks.slice(0, -1).every((c) => c.usage === null), 'the other chunks carry usage: null');
 });
 
-t.test('the exact SSE wire format', async (t) => {
-  const { origin } = await listeningGateway(t);
+tap.test('the exact SSE wire format', async (t) => {
+  const { origin } = await sharedGateway(tap, { fixtures: true });
   const response = await fetch(`${origin}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -119,7 +119,7 @@ t.test('the exact SSE wire format', async (t) => {
   );
 });
 
-t.test('a client that disconnects mid-stream stops the generation', async (t) => {
+tap.test('a client that disconnects mid-stream stops the generation', async (t) => {
   const { app, origin } = await listeningGateway(t);
   // Slow the stream down so it is still running when the client goes away.
   await app.gateway.manager.reload('extractive-summarizer', undefined, { config: { chunkDelayMs: 50 } });
@@ -152,8 +152,8 @@ t.test('a client that disconnects mid-stream stops the generation', async (t) =>
   t.equal(detail.inFlight, 0, 'the plugin let go of the call');
 });
 
-t.test('errors: before the stream (JSON, OpenAI shape) and during it (an error event)', async (t) => {
-  const { origin } = await listeningGateway(t, { fixtures: true });
+tap.test('errors: before the stream (JSON, OpenAI shape) and during it (an error event)', async (t) => {
+  const { origin } = await sharedGateway(tap, { fixtures: true });
   const client = openaiClient(origin);
 
   const unknown = await client.chat.completions.create({ model: 'nope', messages: MESSAGES }).catch((e: unknown) => e);

@@ -1,13 +1,13 @@
 // POST /v1/embeddings and GET /v1/models with the official openai client against a listening
 // gateway, plus the exact wire format (base64 bytes, dimensions, errors) with fetch.
-import t from 'tap';
+import tap from 'tap';
 import OpenAI from 'openai';
-import { asFloat32, listeningGateway, nativeVectors, openaiClient, postJson as post } from './helpers.js';
+import { asFloat32, callCount, nativeVectors, openaiClient, postJson as post, sharedGateway } from './helpers.js';
 
 const TEXTS = ['The quick brown fox jumps over the lazy dog', 'Vector databases index embeddings for similarity search'];
 
-t.test('the openai client gets the plugin’s vectors', async (t) => {
-  const { app, origin } = await listeningGateway(t);
+tap.test('the openai client gets the plugin’s vectors', async (t) => {
+  const { app, origin } = await sharedGateway(tap);
   const client = openaiClient(origin);
   const expected = await nativeVectors(app, 'hash-embedder', TEXTS);
   t.equal(expected[0].length, 384);
@@ -31,8 +31,8 @@ t.test('the openai client gets the plugin’s vectors', async (t) => {
   t.same(batch.usage, { prompt_tokens: 16, total_tokens: 16 });
 });
 
-t.test('unknown and wrong-type models are OpenAI errors the client understands', async (t) => {
-  const { origin } = await listeningGateway(t);
+tap.test('unknown and wrong-type models are OpenAI errors the client understands', async (t) => {
+  const { origin } = await sharedGateway(tap);
   const client = openaiClient(origin);
 
   const unknown = await client.embeddings.create({ model: 'no-such-plugin', input: 'hello' }).catch((err: unknown) => err);
@@ -49,8 +49,9 @@ t.test('unknown and wrong-type models are OpenAI errors the client understands',
   t.match((wrongType as Error).message, /is a reranker; this operation needs a vectorizer/);
 });
 
-t.test('the wire format: base64 bytes, dimensions, token arrays, validation', async (t) => {
-  const { app, origin } = await listeningGateway(t);
+tap.test('the wire format: base64 bytes, dimensions, token arrays, validation', async (t) => {
+  const { app, origin } = await sharedGateway(tap);
+  const callsBefore = await callCount(app, 'hash-embedder', 'vectorize');
   const [vector] = await nativeVectors(app, 'hash-embedder', [TEXTS[1]]);
 
   const base64 = await post(origin, '/v1/embeddings', { model: 'hash-embedder', input: [TEXTS[1]], encoding_format: 'base64' });
@@ -108,12 +109,15 @@ t.test('the wire format: base64 bytes, dimensions, token arrays, validation', as
   t.equal(notJson.status, 400);
   t.equal(((await notJson.json()) as { error: { type: string } }).error.type, 'invalid_request_error', 'body parse errors are OpenAI-shaped too');
 
-  const stats = (await app.inject({ method: 'GET', url: '/plugins/hash-embedder' })).json().stats;
-  t.equal(stats.byOperation.vectorize, 4, 'every call went through the gateway’s operations (stats count them)');
+  t.equal(
+    (await callCount(app, 'hash-embedder', 'vectorize')) - callsBefore,
+    4,
+    'every call went through the gateway’s operations (stats count them), the refused dimensions before the plugin',
+  );
 });
 
-t.test('GET /v1/models lists the plugins; unknown /v1 paths answer in OpenAI’s shape', async (t) => {
-  const { origin } = await listeningGateway(t);
+tap.test('GET /v1/models lists the plugins; unknown /v1 paths answer in OpenAI’s shape', async (t) => {
+  const { origin } = await sharedGateway(tap);
   const client = openaiClient(origin);
   const models = [];
   for await (const model of client.models.list()) models.push(model);
