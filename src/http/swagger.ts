@@ -8,7 +8,9 @@ export const OPENAPI_TAGS = [
   { name: 'invoke', description: 'Call a plugin: vectorize, transform, rerank, generate' },
   { name: 'storage', description: 'Objects of storage plugins' },
   { name: 'auth', description: 'Auth plugins: authenticate and authorize' },
-  { name: 'health', description: 'Liveness and readiness' },
+  { name: 'health', description: 'Liveness, readiness and metrics' },
+  { name: 'compat', description: 'APIs clients already speak: OpenAI embeddings and chat, Cohere/Jina rerank, Weaviate inference containers' },
+  { name: 'registry', description: 'A read-only plugin marketplace (MODGATE_REGISTRY_DIR)' },
 ];
 
 export async function registerSwagger(app: FastifyInstance): Promise<void> {
