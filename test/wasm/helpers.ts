@@ -1,10 +1,11 @@
 // Test helpers for the WASM runtime: WAT fixtures compiled with wabt, plugin folders made
 // from them in temp dirs, and the module refs the worker-side code takes.
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import wabtInit from 'wabt';
-import { FIXTURES, type Teardown } from '../helpers/app.js';
+import { buildPlugin } from '../../sdk/assemblyscript/build.mjs';
+import { FIXTURES, REPO_ROOT, type Teardown } from '../helpers/app.js';
 import type { ModuleRef } from '../../src/runtimes/wasm/instance.js';
 import { prepareModule } from '../../src/runtimes/wasm/prepare.js';
 import type { PluginType } from '../../src/core/types.js';
@@ -105,4 +106,26 @@ export async function moduleRef(bytes: Uint8Array, options: { type?: PluginType;
 /** Decodes a JSON error body. */
 export function errorOf(response: { json(): unknown }): { statusCode: number; code: string; message: string } {
   return response.json() as { statusCode: number; code: string; message: string };
+}
+
+/** Newest modification time of the files under dir (recursively). */
+async function newestMtime(dir: string): Promise<number> {
+  let newest = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * The AssemblyScript module of a folder (relative to the repo), built with the SDK unless its
+ * output is newer than both the folder's assembly/ sources and the SDK's.
+ */
+export async function buildWasm(folder: string, entry: string, outFile: string): Promise<string> {
+  const dir = join(REPO_ROOT, folder);
+  const output = join(dir, outFile);
+  const built = await stat(output).then((s) => s.mtimeMs, () => 0);
+  const sources = Math.max(await newestMtime(join(dir, 'assembly')), await newestMtime(join(REPO_ROOT, 'sdk', 'assemblyscript', 'assembly')));
+  if (built > sources) return output;
+  return buildPlugin({ cwd: dir, entry, outFile });
 }
