@@ -12,6 +12,7 @@ const authPluginRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/plugins/:name/authenticate',
     {
+      config: { invocation: true },
       schema: {
         tags: ['auth'],
         summary: 'Authenticate credentials',
@@ -30,6 +31,7 @@ const authPluginRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/plugins/:name/authorize',
     {
+      config: { invocation: true },
       schema: {
         tags: ['auth'],
         summary: 'Authorize an action',

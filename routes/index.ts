@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { registerInvokeAuth } from '../src/http/invoke-auth.js';
+import adminRoutes from './admin.js';
 import authPluginRoutes from './auth-plugins.js';
 import compatRoutes from './compat/index.js';
 import healthRoutes from './health.js';
@@ -9,9 +11,12 @@ import pluginRoutes from './plugins.js';
 import registryRoutes from './registry.js';
 
 export async function registerRoutes(app: FastifyInstance): Promise<void> {
+  // On the root instance, before any route: it covers every route marked `config: { invocation }`.
+  registerInvokeAuth(app, app.gateway.config, app.gateway.operations);
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
   await app.register(pluginRoutes);
+  await app.register(adminRoutes);
   await app.register(invokeRoutes);
   await app.register(objectRoutes);
   await app.register(authPluginRoutes);

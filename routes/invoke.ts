@@ -33,6 +33,7 @@ const invokeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/plugins/:name/vectorize',
     {
+      config: { invocation: true },
       schema: {
         tags: ['invoke'],
         summary: 'Vectorize text',
@@ -57,6 +58,7 @@ const invokeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/plugins/:name/transform',
     {
+      config: { invocation: true },
       schema: {
         tags: ['invoke'],
         summary: 'Transform text',
@@ -78,6 +80,7 @@ const invokeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/plugins/:name/rerank',
     {
+      config: { invocation: true },
       schema: {
         tags: ['invoke'],
         summary: 'Rerank documents against a query',
@@ -99,6 +102,7 @@ const invokeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/plugins/:name/generate',
     {
+      config: { invocation: true },
       schema: {
         tags: ['invoke'],
         summary: 'Generate text',

@@ -17,6 +17,7 @@ const objectRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/plugins/:name/objects/:key',
     {
+      config: { invocation: true },
       schema: {
         tags: ['storage'],
         summary: 'Store an object',
@@ -37,6 +38,7 @@ const objectRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/plugins/:name/objects/:key',
     {
+      config: { invocation: true },
       schema: {
         tags: ['storage'],
         summary: 'Read an object',
@@ -54,6 +56,7 @@ const objectRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/plugins/:name/objects/:key',
     {
+      config: { invocation: true },
       schema: {
         tags: ['storage'],
         summary: 'Delete an object',
@@ -71,6 +74,7 @@ const objectRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/plugins/:name/objects',
     {
+      config: { invocation: true },
       schema: {
         tags: ['storage'],
         summary: 'List objects',

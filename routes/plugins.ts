@@ -113,14 +113,15 @@ const pluginRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['plugins'],
         summary: 'Remove a plugin',
-        description: 'Stops new calls, waits for in-flight ones (up to the drain timeout), stops the plugin and forgets it.',
+        description:
+          'Stops new calls, waits for in-flight ones (up to the drain timeout), stops the plugin and removes it from the store (its files are collected). A plugin loaded from the plugins directory comes back at the next start unless its folder is removed.',
         security: [{ adminToken: [] }],
         params: PluginNameParams,
         response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
-      await manager.unload(request.params.name);
+      await app.gateway.installer.remove(request.params.name);
       return reply.code(204).send(null);
     },
   );

@@ -1,5 +1,6 @@
 // Every named schema, registered once with app.addSchema so OpenAPI shows them as components.
 import { ErrorResponse, PluginNameParams } from './common.js';
+import { ConfigPatch, PluginVersion, PluginVersions, RollbackRequest } from './admin.js';
 import { AuthenticateRequest, AuthenticateResponse, AuthorizeRequest, AuthorizeResponse, IdentitySchema } from './auth.js';
 import { COMPAT_SCHEMAS } from './compat/index.js';
 import { HealthResponse } from './health.js';
@@ -23,6 +24,10 @@ export const SHARED_SCHEMAS = [
   PluginList,
   PluginDetail,
   PluginHealth,
+  PluginVersion,
+  PluginVersions,
+  RollbackRequest,
+  ConfigPatch,
   VectorizeRequest,
   VectorizeResponse,
   TransformRequest,

@@ -2,6 +2,7 @@
 // Routes reach all of it through app.gateway.
 import { resolve } from 'node:path';
 import type { Config } from './config.js';
+import { MAX_UPLOAD_FILES, PluginInstaller } from './core/install.js';
 import type { CoreLogger } from './core/manager.js';
 import { PluginManager } from './core/manager.js';
 import { PluginOperations } from './core/operations.js';
@@ -15,6 +16,8 @@ export interface Gateway {
   version: string;
   manager: PluginManager;
   operations: PluginOperations;
+  /** Installs, updates, rolls back and removes plugins through the durable store. */
+  installer: PluginInstaller;
   /** Resolves once the plugin folders have been discovered and loaded. */
   started: Promise<void>;
   start(): Promise<void>;
@@ -41,17 +44,27 @@ export function createGateway(config: Config, logger: CoreLogger, observer?: Plu
     maxBatchSize: config.maxBatchSize,
     maxInputLength: config.maxInputLength,
   });
+  const installer = new PluginInstaller({
+    manager,
+    logger,
+    store: { dataDir: resolve(config.dataDir), keepVersions: config.keepVersions },
+    allowNativeUploads: config.allowNativeUploads,
+    maxUploadBytes: config.maxUpload,
+    maxUploadFiles: MAX_UPLOAD_FILES,
+  });
   let started: Promise<void> | undefined;
   const gateway: Gateway = {
     config,
     version: GATEWAY_VERSION,
     manager,
     operations,
+    installer,
     get started() {
       return started ?? gateway.start();
     },
     start() {
-      started ??= manager.discover(config.pluginsDirs.map((dir) => resolve(dir)));
+      // Installed plugins (the store) and the plugin folders, all before the gateway is ready.
+      started ??= installer.start(config.pluginsDirs.map((dir) => resolve(dir)));
       return started;
     },
   };
