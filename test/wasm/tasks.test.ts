@@ -1,5 +1,6 @@
 // The worker-side logic (what each pool worker runs), called directly: instance reuse and
 // disposal, the host's checks on every pointer and length, WASI, logging, memory caps.
+import { readFile } from 'node:fs/promises';
 import t from 'tap';
 import type { LogLevel } from '../../src/runtimes/wasm/abi.js';
 import { nearMemoryCap } from '../../src/runtimes/wasm/instance.js';
@@ -142,4 +143,16 @@ t.test('retired modules are dropped; at most maxInstances are kept, least recent
   const late = cache.run({ ref: refs[0], request: one('a'), retired: [refs[0].id] });
   t.same(vector(late).slice(0, 2), [1, 1], 'a late call for a retired module still runs');
   t.equal(cache.size, 1, '...on an instance that is not kept');
+});
+
+t.test('the minimal example in sdk/ABI.md works as documented', async (t) => {
+  const doc = await readFile(new URL('../../sdk/ABI.md', import.meta.url), 'utf8');
+  const wat = /```wat\n([\s\S]*?)```/.exec(doc)![1];
+  const ref = await moduleRef(await compileWat(wat));
+  const { cache } = cacheWithLog();
+  t.same(vector(cache.run({ ref, request: one('héllo'), retired: [] })), [6, 1]);
+  t.match(failure(cache.run({ ref, request: { op: 'vectorize', texts: ['a', 'b'], batch: true }, retired: [] })), {
+    code: 'MODGATE_PLUGIN_ERROR',
+    message: /no message \(mg_last_error returned 0\)/,
+  });
 });
