@@ -2,6 +2,7 @@
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { PLUGIN_TYPES, RUNTIME_KINDS } from '../core/types.js';
 import { packPlugin } from './bundle-pack.js';
@@ -10,7 +11,7 @@ import { CliError, EXIT } from './cli-error.js';
 import { runAction, type CliIO } from './cli-io.js';
 import { withJson, withTrust, trustFrom, type CommonFlags } from './common-options.js';
 import { readPrivateKey, sha256Hex, signBundle, verifyBundleSignature } from './keys.js';
-import { publishBundle, readBundleFile, readSignatureFile, SIGNATURE_SUFFIX } from './registry-store.js';
+import { publishBundle, readBundleFile, readSignatureFile, SIGNATURE_SUFFIX, type PublishResult } from './registry-store.js';
 import { DEFAULT_LANG, scaffoldPlugin } from './scaffold.js';
 import { validatePluginDir, type ValidationReport } from './validate.js';
 
@@ -121,23 +122,30 @@ export function registerAuthorCommands(plugin: Command, io: CliIO): void {
 
   withJson(
     plugin
-      .command('publish <bundle>')
-      .description('add a bundle (and its .sig) to a registry folder and update its index.json')
+      .command('publish <bundles...>')
+      .description('add bundles (each with its .sig, when there is one) to a registry folder and update its index.json')
       .option('--registry <folder>', 'registry folder (env MODGATE_REGISTRY); a registry served over HTTP is published to on its host'),
-  ).action((bundleFile: string, flags: CommonFlags) =>
+  ).action((bundleFiles: string[], flags: CommonFlags) =>
     runAction(io, flags.json === true, async (out) => {
       const target = flags.registry ?? io.env.MODGATE_REGISTRY;
       if (!target) throw new CliError('USAGE', 'no registry folder given: pass --registry <folder> or set MODGATE_REGISTRY');
       if (/^https?:\/\//i.test(target)) {
-        throw new CliError('REGISTRY_READ_ONLY', `${target} is served over HTTP, which is read-only; publish into its folder on the host (modgate plugin publish ${bundleFile} --registry /path/to/registry) and sync it`);
+        throw new CliError('REGISTRY_READ_ONLY', `${target} is served over HTTP, which is read-only; publish into its folder on the host (modgate plugin publish <bundle> --registry /path/to/registry) and sync it`);
       }
-      const dir = target.startsWith('file:') ? new URL(target).pathname : target;
-      const result = await publishBundle(dir, bundleFile);
-      const signed = result.entry.signature ? `signed by ${result.entry.keyId}` : 'unsigned';
-      out.result({ registry: path.resolve(dir), name: result.name, version: result.version, added: result.added, bundle: result.entry.bundle, sha256: result.entry.sha256, keyId: result.entry.keyId }, () =>
-        result.added
-          ? `published ${result.name}@${result.version} (${signed}) to ${path.resolve(dir)}`
-          : `${result.name}@${result.version} is already published with these bytes; nothing changed`,
+      const dir = path.resolve(target.startsWith('file:') ? fileURLToPath(target) : target);
+      const results: PublishResult[] = [];
+      // One at a time: each publish rewrites index.json.
+      for (const file of bundleFiles) results.push(await publishBundle(dir, file));
+      out.result(
+        { registry: dir, published: results.map((r) => ({ name: r.name, version: r.version, added: r.added, bundle: r.entry.bundle, sha256: r.entry.sha256, keyId: r.entry.keyId })) },
+        () =>
+          results
+            .map((r) =>
+              r.added
+                ? `published ${r.name}@${r.version} (${r.entry.signature ? `signed by ${r.entry.keyId}` : 'unsigned'}) to ${dir}`
+                : `${r.name}@${r.version} is already published with these bytes; nothing changed`,
+            )
+            .join('\n'),
       );
     }),
   );

@@ -3,7 +3,7 @@
 // passes `modgate plugin validate` as created.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { PLUGIN_NAME_PATTERN } from '../core/manifest.js';
@@ -22,6 +22,8 @@ interface TemplateMeta {
   lang: string;
   types: string[];
   executable: string[];
+  /** Folders of the modgate installation copied into the plugin (an SDK the source imports). */
+  vendor?: Array<{ from: string; to: string }>;
 }
 
 export interface ScaffoldOptions {
@@ -92,6 +94,11 @@ export async function scaffoldPlugin(options: ScaffoldOptions): Promise<Scaffold
   const source = path.join(templatesRoot(), template.id);
   const files: string[] = [];
   await copyTemplate(source, dir, '', values, new Set(template.executable), files);
+  for (const { from, to } of template.vendor ?? []) {
+    // A copy, not a link: the folder must build on its own and pack (bundles refuse symlinks).
+    await cp(path.join(packageRoot(), from), path.join(dir, to), { recursive: true });
+    files.push(`${to}/`);
+  }
   const built = options.build !== false && existsSync(path.join(dir, 'build.mjs'));
   if (built) runBuild(dir);
   return { dir, template: template.id, files, built };

@@ -1,9 +1,10 @@
 // `modgate plugin validate`: the checks the gateway makes when it loads a plugin folder
 // (readManifest, assertInsidePluginDir), plus per-runtime artifact checks, with every problem
 // listed instead of the first.
-import { stat } from 'node:fs/promises';
-import { assertInsidePluginDir, readManifest, type Manifest, type ManifestProblem } from '../core/manifest.js';
+import { readFile, stat } from 'node:fs/promises';
+import { assertInsidePluginDir, readManifest, resolveLimits, type Manifest, type ManifestProblem } from '../core/manifest.js';
 import { isModgateError, messageOf } from '../errors.js';
+import { ModuleRefused, prepareModule } from '../runtimes/wasm/prepare.js';
 
 export interface ValidationReport {
   dir: string;
@@ -49,6 +50,14 @@ async function artifactProblems(manifest: Manifest, binary: string, file: string
         : [`spec.binary: ${JSON.stringify(binary)} is not executable (chmod +x it; the gateway starts it as a program)`];
     }
     case 'wasm':
-      return [];
+      // The WASM runtime's own load-time check: ABI v1 exports and signatures, allowed
+      // imports only, one memory that fits resources.memory.
+      try {
+        await prepareModule(await readFile(file), manifest.spec.type, resolveLimits(manifest).memoryBytes);
+        return [];
+      } catch (err) {
+        if (err instanceof ModuleRefused) return [`spec.binary: ${JSON.stringify(binary)}: ${err.message}`];
+        throw err;
+      }
   }
 }
