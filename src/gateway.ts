@@ -7,6 +7,7 @@ import type { CoreLogger } from './core/manager.js';
 import { PluginManager } from './core/manager.js';
 import { PluginOperations } from './core/operations.js';
 import type { Runtime } from './core/runtime.js';
+import { GrpcRuntime } from './runtimes/grpc/grpc-runtime.js';
 import { NativeRuntime } from './runtimes/native/native-runtime.js';
 import { WasmRuntime } from './runtimes/wasm/wasm-runtime.js';
 import { GATEWAY_VERSION } from './version.js';
@@ -26,6 +27,11 @@ export interface Gateway {
 export function createRuntimes(config: Config): Runtime[] {
   return [
     new NativeRuntime(),
+    new GrpcRuntime({
+      startTimeoutMs: config.grpcStartTimeoutMs,
+      healthIntervalMs: config.grpcHealthIntervalMs,
+      maxRestarts: config.grpcMaxRestarts,
+    }),
     new WasmRuntime({ threads: config.wasmThreads, queue: config.wasmQueue, idleTimeoutMs: config.wasmIdleTimeoutMs }),
   ];
 }

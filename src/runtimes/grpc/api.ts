@@ -29,6 +29,13 @@ import type {
 /** A stream is bounded per chunk by resources.timeout (the core cancels it); as a whole by this. */
 export const STREAM_DEADLINE_MS = 10 * 60 * 1000;
 
+/**
+ * The gRPC deadline trails the core's own time cap (ctx.timeoutMs) a little: the core's timer
+ * answers the caller (504, naming resources.timeout) and cancels the call; the deadline is the
+ * plugin's backstop, and the gateway's if the core's timer were ever late.
+ */
+export const DEADLINE_SLACK_MS = 250;
+
 /** What the adapters need from whoever owns the connection (a local process or a remote endpoint). */
 export interface ConnectionSource {
   readonly pluginName: string;
@@ -54,7 +61,7 @@ export function createApi<T extends PluginType>(type: T, source: ConnectionSourc
 
 async function unary<R>(source: ConnectionSource, method: string, request: object, ctx: CallContext): Promise<R> {
   try {
-    return await source.channel().unary<R>('service', method, request, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+    return await source.channel().unary<R>('service', method, request, { timeoutMs: ctx.timeoutMs + DEADLINE_SLACK_MS, signal: ctx.signal });
   } catch (err) {
     if (err instanceof ModgateError && err.code === 'MODGATE_PLUGIN_UNAVAILABLE') source.suspect?.();
     throw err;

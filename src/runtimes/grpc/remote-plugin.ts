@@ -54,7 +54,13 @@ export class RemotePlugin implements LoadedPlugin, ConnectionSource {
   static async connect(request: LoadRequest, options: RemoteOptions): Promise<RemotePlugin> {
     const endpoint = request.manifest.spec.endpoint!;
     const plugin = new RemotePlugin(request, endpoint, await tlsFor(request), options);
-    await plugin.establish(request.signal);
+    try {
+      await plugin.establish(request.signal);
+    } catch (err) {
+      const name = plugin.pluginName;
+      const message = messageOf(err).replace(`plugin "${name}": `, '');
+      throw new ModgateError('MODGATE_PLUGIN_LOAD_FAILED', `plugin "${name}": remote server ${endpoint}: ${message}`, { cause: err });
+    }
     plugin.timer = setInterval(() => void plugin.tick(), options.healthIntervalMs);
     plugin.timer.unref();
     return plugin;

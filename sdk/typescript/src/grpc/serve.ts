@@ -10,6 +10,7 @@
 // stdin closes (the gateway is gone), on SIGTERM/SIGINT or on Shutdown. Started with
 // MODGATE_PLUGIN_LISTEN=host:port (or options.listen) it is a standalone server a gateway can
 // reach as a remote plugin (spec.endpoint). Reference: docs/grpc.md.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { assertImplements } from '../../../../src/core/contract.js';
@@ -38,6 +39,11 @@ export interface ServeOptions {
   model?: string;
   /** Standalone server on host:port (a remote plugin); default: env MODGATE_PLUGIN_LISTEN. */
   listen?: string;
+  /**
+   * TLS for a standalone server (PEM certificate chain and private key); default: the files
+   * named by env MODGATE_PLUGIN_TLS_CERT_FILE and MODGATE_PLUGIN_TLS_KEY_FILE when both are set.
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   /** When launched by the gateway: listen on a unix socket (default) or on 127.0.0.1. */
   transport?: 'unix' | 'tcp';
   /** Writable folder when the gateway sends none (remote): default env MODGATE_PLUGIN_DATA_DIR, else the working directory. */
@@ -158,7 +164,7 @@ export async function serve<T extends PluginType>(definition: NativePluginDefini
   let address: string;
   if (listen) {
     network = 'tcp';
-    address = await bind(server, listen);
+    address = await bind(server, listen, serverCredentials(options, env));
   } else if (options.transport !== 'tcp' && env[ENV.socketDir]) {
     network = 'unix';
     address = join(env[ENV.socketDir]!, 'plugin.sock');
@@ -202,9 +208,18 @@ export async function serve<T extends PluginType>(definition: NativePluginDefini
   return { network, address, shutdown };
 }
 
-function bind(server: grpc.Server, target: string): Promise<string> {
+function serverCredentials(options: ServeOptions, env: NodeJS.ProcessEnv): grpc.ServerCredentials {
+  let tls = options.tls;
+  const certFile = env.MODGATE_PLUGIN_TLS_CERT_FILE;
+  const keyFile = env.MODGATE_PLUGIN_TLS_KEY_FILE;
+  if (!tls && certFile && keyFile) tls = { cert: readFileSync(certFile), key: readFileSync(keyFile) };
+  if (!tls) return grpc.ServerCredentials.createInsecure();
+  return grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], false);
+}
+
+function bind(server: grpc.Server, target: string, credentials = grpc.ServerCredentials.createInsecure()): Promise<string> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, port) => {
+    server.bindAsync(target, credentials, (err, port) => {
       if (err) return reject(new Error(`cannot listen on ${target}: ${err.message}`));
       if (target.startsWith('unix:')) return resolve(target.slice('unix:'.length));
       const host = target.slice(0, target.lastIndexOf(':'));
