@@ -62,6 +62,8 @@ export interface VersionList {
 export class PluginInstaller {
   private storePromise: Promise<PluginStore> | undefined;
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Changes wait for the start-up restore, so an early upload cannot race a plugin being restored. */
+  private restored: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: InstallerOptions) {}
 
@@ -80,8 +82,9 @@ export class PluginInstaller {
    * plugin folder under `roots` (a stored plugin of the same name wins), in dependency order.
    */
   async start(roots: string[]): Promise<void> {
-    const store = await this.store();
-    await restorePlugins({ manager: this.manager, store, logger: this.options.logger, roots });
+    const restoring = this.store().then((store) => restorePlugins({ manager: this.manager, store, logger: this.options.logger, roots }));
+    this.restored = restoring.catch(() => undefined);
+    await restoring;
   }
 
   /** POST /plugins: a plugin whose name is not taken. */
@@ -366,7 +369,7 @@ export class PluginInstaller {
   }
 
   private async withLock<R>(name: string, work: () => Promise<R>): Promise<R> {
-    const previous = this.locks.get(name) ?? Promise.resolve();
+    const previous = this.locks.get(name) ?? this.restored;
     const run = previous.then(work, work);
     const settled = run.catch(() => undefined);
     this.locks.set(name, settled);
