@@ -27,8 +27,10 @@ export function childEnv(request: ChildEnvRequest): Record<string, string> {
   env.PATH ??= DEFAULT_PATH;
   env.LANG ??= 'C.UTF-8';
   env.HOME = request.home;
-  // Python plugins: output line by line, so their log lines arrive when they are written.
+  // Python plugins: output line by line, so their log lines arrive when they are written; and
+  // no __pycache__ written into the plugin folder (an installed version's files never change).
   env.PYTHONUNBUFFERED = '1';
+  env.PYTHONDONTWRITEBYTECODE = '1';
   env[ENV.magicCookie] = MAGIC_COOKIE_VALUE;
   env[ENV.protocolVersions] = String(PLUGIN_PROTOCOL_VERSION);
   env[ENV.socketDir] = request.socketDir;
