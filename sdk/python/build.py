@@ -9,6 +9,8 @@ stubs, generated here from proto/ by grpc_tools.protoc): put DIR on sys.path and
 folder runs on its own. Needs Debian's python3-grpcio, python3-grpc-tools, python3-protobuf.
 """
 import argparse
+import fcntl
+import hashlib
 import os
 import shutil
 import sys
@@ -64,6 +66,19 @@ def generate(out_dir):
                 fail("protoc failed on %s (exit %s)" % (name, code))
 
 
+def sources_digest():
+    """A digest of everything the output is made from: rebuilding is skipped when it matches."""
+    digest = hashlib.sha256()
+    files = [os.path.abspath(__file__), os.path.join(PROTO_DIR, "modgate", "plugin", "v1", "plugin.proto"), os.path.join(PROTO_DIR, "grpc", "health", "v1", "health.proto")]
+    sdk = os.path.join(HERE, "modgate_plugin")
+    files += sorted(os.path.join(sdk, f) for f in os.listdir(sdk) if f.endswith(".py"))
+    for path in files:
+        digest.update(path.encode("utf-8"))
+        with open(path, "rb") as source:
+            digest.update(source.read())
+    return digest.hexdigest()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=os.path.join(HERE, "build"), help="folder to write modgate_plugin/ into")
@@ -72,12 +87,28 @@ def main():
     if not os.path.isfile(os.path.join(PROTO_DIR, "modgate", "plugin", "v1", "plugin.proto")):
         fail("cannot find the protocol at %s" % PROTO_DIR)
 
-    package = os.path.join(os.path.abspath(args.out), "modgate_plugin")
-    shutil.rmtree(package, ignore_errors=True)
-    shutil.copytree(os.path.join(HERE, "modgate_plugin"), package, ignore=shutil.ignore_patterns("__pycache__", "_generated"))
-    generated = os.path.join(package, "_generated")
-    os.makedirs(generated)
-    generate(generated)
+    out = os.path.abspath(args.out)
+    os.makedirs(out, exist_ok=True)
+    package = os.path.join(out, "modgate_plugin")
+    stamp = os.path.join(package, "_generated", "BUILT_FROM")
+    digest = sources_digest()
+    # Builds running at the same time (parallel test files) take turns; the later ones find
+    # the output up to date and leave it alone, so nobody sees a half-written package.
+    with open(os.path.join(out, ".build.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.isfile(stamp) and open(stamp).read() == digest:
+            print("modgate Python SDK is up to date in %s" % package)
+            return
+        staging = tempfile.mkdtemp(prefix=".modgate_plugin-", dir=out)
+        staged = os.path.join(staging, "modgate_plugin")
+        shutil.copytree(os.path.join(HERE, "modgate_plugin"), staged, ignore=shutil.ignore_patterns("__pycache__", "_generated"))
+        os.makedirs(os.path.join(staged, "_generated"))
+        generate(os.path.join(staged, "_generated"))
+        with open(os.path.join(staged, "_generated", "BUILT_FROM"), "w") as f:
+            f.write(digest)
+        shutil.rmtree(package, ignore_errors=True)
+        os.rename(staged, package)
+        shutil.rmtree(staging, ignore_errors=True)
     print("modgate Python SDK -> %s" % package)
 
 

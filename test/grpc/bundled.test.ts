@@ -58,6 +58,17 @@ for (const { name, artifact, hint } of [
     const one = await app.inject({ method: 'POST', url: `/plugins/${name}/vectorize`, payload: { text: texts[0] } });
     t.strictSame(one.json().vector, native.json().vectors[0], 'a single text too');
 
+    const health = await app.inject({ method: 'GET', url: `/plugins/${name}/health` });
+    t.equal(health.statusCode, 200);
+    t.match(health.json(), { healthy: true, detail: /SERVING/ });
+
+    await t.rejects(
+      app.gateway.manager.reload(name, undefined, { config: { minN: 5, maxN: 3 } }),
+      { statusCode: 422, message: new RegExp(`plugin "${name}": Configure failed: .*minN \\(5\\) must not be greater than .*maxN \\(3\\)`) },
+      'a config the plugin refuses fails the reload with the plugin’s own message',
+    );
+    t.equal((await app.inject({ method: 'POST', url: `/plugins/${name}/vectorize`, payload: { text: 'x' } })).statusCode, 200, 'the running version keeps serving');
+
     for (const golden of goldens) {
       // A reload with the golden's config (what PUT /plugins/:name does with new config values).
       await app.gateway.manager.reload(name, undefined, { config: { dimensions: golden.dimensions, ...golden.config } });

@@ -123,3 +123,57 @@ t.test('gateway shutdown stops every plugin process and removes its socket folde
   t.strictSame(pids.filter(isAlive), [], 'no plugin process left');
   t.strictSame(socketDirs.filter((d) => existsSync(d)), [], 'no socket folder left');
 });
+
+t.test('hot reload under load: no call fails, and the old process is stopped once drained', async (t) => {
+  const { app } = await buildTestApp(t);
+  const { manager } = app.gateway;
+  await manager.load(`${GRPC_FIXTURES}/grpc-vectorizer`, { config: { delayMs: 40 } });
+  const oldPid = (await detail(app, 'grpc-vectorizer')).runtimeInfo!.pid!;
+  let reloaded = false;
+  const markers: number[] = [];
+  const statuses: number[] = [];
+  const worker = async () => {
+    while (!reloaded || markers.filter((m) => m === 2).length < 8) {
+      const res = await app.inject({ method: 'POST', url: '/plugins/grpc-vectorizer/vectorize', payload: { text: 'abc' } });
+      statuses.push(res.statusCode);
+      if (res.statusCode === 200) markers.push(res.json().vector[1]);
+    }
+  };
+  const workers = Array.from({ length: 4 }, worker);
+  await waitFor('some calls on the old version', () => (markers.length >= 8 ? true : undefined));
+  await manager.reload('grpc-vectorizer', undefined, { config: { delayMs: 40, marker: 2 } });
+  reloaded = true;
+  await Promise.all(workers);
+  t.ok(statuses.every((s) => s === 200), `every call succeeded (${statuses.length} calls)`);
+  t.ok(markers.includes(1) && markers.includes(2), 'answers from the old version, then the new one');
+  t.notOk(isAlive(oldPid), 'the old process was stopped');
+  t.not((await detail(app, 'grpc-vectorizer')).runtimeInfo!.pid, oldPid);
+});
+
+t.test('a gateway that dies without cleaning up (SIGKILL) leaves no plugin process behind', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const { createInterface } = await import('node:readline');
+  const { spawnSync } = await import('node:child_process');
+  const { REPO_ROOT } = await import('../helpers/app.js');
+  const built = spawnSync('/usr/bin/python3', [`${REPO_ROOT}/sdk/python/build.py`], { encoding: 'utf8' });
+  t.equal(built.status, 0, `the Python SDK builds (needs python3-grpcio python3-grpc-tools python3-protobuf): ${built.stderr}`);
+  const gateway = spawn(
+    process.execPath,
+    ['--import', 'tsx', `${GRPC_FIXTURES}/shared/gateway-process.ts`, `${GRPC_FIXTURES}/grpc-transformer`, `${GRPC_FIXTURES}/py-transformer`],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  t.teardown(() => {
+    if (gateway.exitCode === null && gateway.signalCode === null) gateway.kill('SIGKILL');
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: gateway.stdout! }).once('line', resolve);
+    gateway.once('exit', (code) => reject(new Error(`the gateway process exited with ${code}`)));
+  });
+  const pids = Object.values((JSON.parse(line) as { pids: Record<string, number> }).pids);
+  t.equal(pids.length, 2);
+  t.ok(pids.every(isAlive), 'both plugin processes run');
+  gateway.kill('SIGKILL');
+  // Their stdin (a pipe from the gateway) is closed by the kernel: the SDKs take that as the end.
+  await waitFor('the plugin processes to exit', () => (pids.some(isAlive) ? undefined : true));
+  t.strictSame(pids.filter(isAlive), []);
+});

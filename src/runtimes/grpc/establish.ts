@@ -34,7 +34,8 @@ export async function establish(request: EstablishRequest): Promise<Established>
     try {
       return await channel.unary<R>(kind, method, body, { timeoutMs: request.timeoutMs, signal: request.signal });
     } catch (err) {
-      throw new ModgateError('MODGATE_PLUGIN_LOAD_FAILED', `plugin "${name}": ${method} failed: ${messageOf(err)}`, { cause: err });
+      const why = messageOf(err).replace(`plugin "${name}": `, '');
+      throw new ModgateError('MODGATE_PLUGIN_LOAD_FAILED', `plugin "${name}": ${method} failed: ${why}`, { cause: err });
     }
   };
 
