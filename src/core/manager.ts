@@ -2,7 +2,7 @@
 // load-new-beside-old, health-check, swap, then drain and stop the old one: swapping first
 // is what makes a reload lose no call.
 import { mkdir, readdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import semver from 'semver';
 import { ModgateError, isModgateError, messageOf } from '../errors.js';
 import type { CallObserver, Invoker } from './invoke.js';
@@ -37,6 +37,12 @@ export interface ManagerOptions {
   loadTimeoutMs: number;
   drainTimeoutMs: number;
   observer?: CallObserver & ManagerEvents;
+}
+
+/** A plugin folder read and ready to load. */
+export interface PendingLoad extends LoadOptions {
+  dir: string;
+  manifest: Manifest;
 }
 
 export interface LoadOptions {
@@ -80,28 +86,46 @@ export class PluginManager implements Invoker {
    * other plugins are loaded after them.
    */
   async discover(roots: string[]): Promise<void> {
-    const folders: string[] = [];
-    for (const root of roots) folders.push(...(await pluginFolders(root, this.options.logger)));
-    const pending: Array<{ dir: string; manifest: Manifest }> = [];
-    for (const dir of folders) {
-      try {
-        pending.push({ dir, manifest: await readManifest(dir) });
-      } catch (err) {
-        const name = dir.split(/[\\/]/).pop() ?? dir;
-        this.registry.recordBroken({ name, dir, reason: messageOf(err) });
-        this.options.logger.error({ plugin: name, dir, err: messageOf(err) }, 'plugin folder is not a valid plugin');
-      }
-    }
-    await this.loadInDependencyOrder(pending);
+    await this.loadAll(await this.readFolders(roots));
     this.discovered = true;
   }
 
-  /** Marks discovery as done without loading anything (e.g. no plugin folders configured). */
+  /**
+   * Reads the manifest of every plugin folder under `roots`. A folder whose manifest is
+   * invalid is recorded as broken; `replaced(name)` skips folders whose plugin comes from
+   * elsewhere (an installed version of the same name).
+   */
+  async readFolders(roots: string[], replaced: (name: string) => boolean = () => false): Promise<PendingLoad[]> {
+    const pending: PendingLoad[] = [];
+    for (const root of roots) {
+      for (const dir of await pluginFolders(root, this.options.logger)) {
+        let manifest: Manifest;
+        try {
+          manifest = await readManifest(dir);
+        } catch (err) {
+          const name = basename(dir);
+          if (replaced(name)) continue;
+          this.registry.recordBroken({ name, dir, reason: messageOf(err) });
+          this.options.logger.error({ plugin: name, dir, err: messageOf(err) }, 'plugin folder is not a valid plugin');
+          continue;
+        }
+        if (replaced(manifest.metadata.name)) {
+          this.options.logger.info({ plugin: manifest.metadata.name, dir }, 'plugin folder is replaced by the installed version of the same name');
+          continue;
+        }
+        pending.push({ dir, manifest, source: 'directory' });
+      }
+    }
+    return pending;
+  }
+
+  /** Marks discovery as done (for callers that load through loadAll themselves). */
   markDiscovered(): void {
     this.discovered = true;
   }
 
-  private async loadInDependencyOrder(pending: Array<{ dir: string; manifest: Manifest }>): Promise<void> {
+  /** Loads plugins in dependency order; one failing never stops the others. */
+  async loadAll(pending: PendingLoad[]): Promise<void> {
     let remaining = pending;
     while (remaining.length > 0) {
       const names = new Set(remaining.map((p) => p.manifest.metadata.name));
@@ -109,16 +133,16 @@ export class PluginManager implements Invoker {
       const now = remaining.filter((p) => !blocked(p.manifest));
       // A dependency cycle: load the rest anyway; their dependency check reports the problem.
       const batch = now.length > 0 ? now : remaining;
-      await Promise.all(batch.map((p) => this.loadFailSoft(p.dir, p.manifest)));
+      await Promise.all(batch.map((p) => this.loadFailSoft(p)));
       remaining = remaining.filter((p) => !batch.includes(p));
     }
   }
 
-  private async loadFailSoft(dir: string, manifest: Manifest): Promise<void> {
+  private async loadFailSoft({ dir, ...options }: PendingLoad): Promise<void> {
     try {
-      await this.load(dir, { manifest, source: 'directory' });
+      await this.load(dir, options);
     } catch (err) {
-      this.options.logger.error({ plugin: manifest.metadata.name, err: messageOf(err) }, 'plugin failed to load');
+      this.options.logger.error({ plugin: options.manifest.metadata.name, err: messageOf(err) }, 'plugin failed to load');
     }
   }
 
