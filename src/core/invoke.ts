@@ -79,7 +79,14 @@ export async function* invokeStream<T extends PluginType, C>(
 
 class PluginCall<T extends PluginType> {
   readonly ctx: CallContext;
-  private readonly controller = new AbortController();
+  /**
+   * Made only when the plugin reads ctx.signal: an AbortController costs more than the rest of
+   * a native call's bookkeeping (bench/, docs/benchmarks.md), and most native plugins never look.
+   */
+  private controller: AbortController | undefined;
+  /** Why the call was aborted (time cap, client gone); undefined while it runs. */
+  private abortReason: ModgateError | undefined;
+  private rejectAborted!: (reason: ModgateError) => void;
   private readonly started = performance.now();
   private timer: NodeJS.Timeout | undefined;
   private settled = false;
@@ -94,9 +101,15 @@ class PluginCall<T extends PluginType> {
     private readonly operation: string,
     private readonly clientSignal: AbortSignal | undefined,
   ) {
-    this.ctx = { signal: this.controller.signal, timeoutMs: lease.handle.limits.timeoutMs };
+    const call = this;
+    this.ctx = {
+      get signal() {
+        return call.signal();
+      },
+      timeoutMs: lease.handle.limits.timeoutMs,
+    };
     this.aborted = new Promise<never>((_, reject) => {
-      this.controller.signal.addEventListener('abort', () => reject(this.controller.signal.reason), { once: true });
+      this.rejectAborted = reject;
     });
     this.aborted.catch(() => undefined);
     if (clientSignal?.aborted) this.onClientAbort();
@@ -136,8 +149,19 @@ class PluginCall<T extends PluginType> {
     this.abortWith(new ModgateError('MODGATE_CLIENT_CLOSED', `call to plugin "${this.lease.handle.name}" cancelled: ${reason}`));
   }
 
+  private signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortReason) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
   private abortWith(error: ModgateError): void {
-    if (!this.controller.signal.aborted) this.controller.abort(error);
+    if (this.abortReason) return;
+    this.abortReason = error;
+    this.controller?.abort(error);
+    this.rejectAborted(error);
   }
 
   finish(outcome: CallOutcome): void {
@@ -153,7 +177,7 @@ class PluginCall<T extends PluginType> {
   }
 
   fail(err: unknown): ModgateError {
-    const error = toCallError(this.lease.handle.name, this.controller.signal.aborted ? this.controller.signal.reason : err, err);
+    const error = toCallError(this.lease.handle.name, this.abortReason ?? err, err);
     this.finish(outcomeOf(error));
     return error;
   }
