@@ -156,3 +156,12 @@ t.test('the minimal example in sdk/ABI.md works as documented', async (t) => {
     message: /no message \(mg_last_error returned 0\)/,
   });
 });
+
+t.test('an instance that cannot start during a call fails that call with 502, not a load failure', async (t) => {
+  const base = await fixtureWat('counter-vectorizer');
+  const refuses = base.replace('(global.set $marker (call $number (local.get $ptr) (local.get $len) (i32.const 1)))\n    (i32.const 0))', '(i32.const 1))');
+  const ref = await moduleRef(await compileWat(refuses));
+  const { cache } = cacheWithLog();
+  t.match(failure(cache.run({ ref, request: one('x'), retired: [] })), { code: 'MODGATE_PLUGIN_ERROR', message: /mg_init failed: no message/ });
+  t.match(failure(cache.run({ ref, request: { op: 'probe' }, retired: [] })), { code: 'MODGATE_PLUGIN_LOAD_FAILED' });
+});

@@ -88,7 +88,12 @@ export class PluginInstance {
     if (!memory) throw new WasmCallError('MODGATE_PLUGIN_LOAD_FAILED', `plugin "${ref.plugin}": the instance exports no memory`, true);
     host.memory = memory;
     const self = new PluginInstance(ref, instance, host, memory);
-    self.initialize();
+    host.beginCall();
+    try {
+      self.initialize();
+    } finally {
+      host.endCall();
+    }
     return self;
   }
 

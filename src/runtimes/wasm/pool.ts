@@ -70,6 +70,7 @@ export class WasmPool {
     const release = await this.scheduler.acquire(options.key, options.limit, options.signal);
     try {
       const pool = await this.pool();
+      if (options.signal.aborted) throw abortError(ref.plugin, options.signal);
       const task: WasmTask = { ref, request, retired: this.retired };
       let reply: WasmReply;
       try {
@@ -148,10 +149,9 @@ export class WasmPool {
   private poolFailure(plugin: string, err: unknown, options: RunOptions): ModgateError {
     if (isModgateError(err)) return err;
     if ((err as Error)?.name === 'AbortError') {
+      // The task was on a worker (the scheduler only submits what can run): piscina terminated it.
       if (options.counters) options.counters.workerRestarts++;
-      const reason: unknown = options.signal.reason;
-      if (isModgateError(reason)) return reason;
-      return new ModgateError('MODGATE_CLIENT_CLOSED', `call to plugin "${plugin}" was cancelled`);
+      return abortError(plugin, options.signal);
     }
     const message = messageOf(err);
     if (/queue is at limit/i.test(message)) {
@@ -160,6 +160,13 @@ export class WasmPool {
     if (this.closed || /terminating worker thread/i.test(message)) return closedError();
     return new ModgateError('MODGATE_PLUGIN_CRASHED', `plugin "${plugin}" crashed its worker: ${message}`);
   }
+}
+
+/** What an aborted call fails with: the reason the core gave (time cap, client gone). */
+function abortError(plugin: string, signal: AbortSignal): ModgateError {
+  const reason: unknown = signal.reason;
+  if (isModgateError(reason)) return reason;
+  return new ModgateError('MODGATE_CLIENT_CLOSED', `call to plugin "${plugin}" was cancelled`);
 }
 
 function closedError(): ModgateError {

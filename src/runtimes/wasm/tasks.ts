@@ -70,7 +70,10 @@ export class InstanceCache {
     } catch (err) {
       if (!(err instanceof WasmCallError)) throw err;
       if (err.discard && instance) this.discard(task.ref.id);
-      return { reply: { ok: false, code: err.code, message: err.message }, transfer: [] };
+      // A fresh instance that fails to start during a call (after a trap discarded the last
+      // one) is the plugin failing that call, not a failed load.
+      const code = err.code === 'MODGATE_PLUGIN_LOAD_FAILED' && task.request.op !== 'probe' ? 'MODGATE_PLUGIN_ERROR' : err.code;
+      return { reply: { ok: false, code, message: err.message }, transfer: [] };
     }
   }
 
