@@ -13,8 +13,8 @@ import { manifestProblems } from './validate.js';
 /** Every entry gets this mtime, so rebuilding a bundle never changes its bytes. */
 export const BUNDLE_MTIME = new Date('2000-01-01T00:00:00Z');
 export const IGNORE_FILE = '.modgateignore';
-/** Never packed: dependencies, VCS folders, other bundles, editor litter. */
-export const DEFAULT_IGNORES = ['node_modules/', '.git/', '.hg/', '.svn/', '.DS_Store', '*.tgz', '*.tgz.sig', IGNORE_FILE];
+/** Never packed: dependencies, VCS folders, other bundles, bytecode caches, editor litter. */
+export const DEFAULT_IGNORES = ['node_modules/', '.git/', '.hg/', '.svn/', '__pycache__/', '*.pyc', '.DS_Store', '*.tgz', '*.tgz.sig', IGNORE_FILE];
 
 export interface PackedBundle {
   bytes: Buffer;

@@ -1,9 +1,11 @@
 // init, validate, pack, sign, verify, publish and keygen through the command line (in-process).
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import t from 'tap';
 import { readBundle } from '../../src/cli/bundle-read.js';
 import { parseIndex } from '../../src/cli/registry-index.js';
+import { REPO_ROOT } from '../helpers/app.js';
 import { MINIMAL_NATIVE_MANIFEST, cli, rawTgz, tempDir } from './helpers.js';
 
 t.test('init scaffolds a native plugin that builds, validates and packs', async (t) => {
@@ -189,4 +191,11 @@ t.test('keygen, sign, verify and publish', async (t) => {
   const overHttp = await cli(['plugin', 'publish', bundle, '--registry', 'https://example.com/registry']);
   t.equal(overHttp.code, 2);
   t.match(overHttp.stderr, /served over HTTP, which is read-only/);
+});
+
+t.test('the source entry runs under tsx too (what bin/ runs once compiled)', async (t) => {
+  const loader = path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs');
+  const child = spawnSync(process.execPath, ['--import', loader, path.join(REPO_ROOT, 'src', 'cli', 'main.ts'), 'plugin', 'bogus-command'], { encoding: 'utf8' });
+  t.equal(child.status, 2, 'usage errors exit 2');
+  t.match(child.stderr, /unknown command 'bogus-command'/);
 });
