@@ -64,6 +64,7 @@ t.test('the child environment: the launch contract and PATH/locale, nothing else
     HOME: '/data/p',
     PYTHONUNBUFFERED: '1',
     PYTHONDONTWRITEBYTECODE: '1',
+    MALLOC_ARENA_MAX: '2',
     MODGATE_PLUGIN_MAGIC_COOKIE: MAGIC_COOKIE_VALUE,
     MODGATE_PLUGIN_PROTOCOL_VERSIONS: '1',
     MODGATE_PLUGIN_SOCKET_DIR: '/tmp/s',

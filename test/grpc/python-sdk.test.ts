@@ -49,7 +49,7 @@ t.test('a Python transformer: config, errors as HTTP statuses, deadline, memory 
   // tap's process tracking adds NODE_OPTIONS and _TAPJS_* to every child it sees spawned.
   const env = (await transform(app, 'py-transformer', 'env')).body.outputs!.filter((n) => !n.startsWith('_TAPJS_') && n !== 'NODE_OPTIONS');
   const passedThrough = ['LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR'].filter((n) => process.env[n]);
-  const expected = ['HOME', 'LANG', 'PATH', 'PWD', 'PYTHONDONTWRITEBYTECODE', 'PYTHONUNBUFFERED', ...passedThrough];
+  const expected = ['HOME', 'LANG', 'MALLOC_ARENA_MAX', 'PATH', 'PWD', 'PYTHONDONTWRITEBYTECODE', 'PYTHONUNBUFFERED', ...passedThrough];
   expected.push('MODGATE_PLUGIN_MAGIC_COOKIE', 'MODGATE_PLUGIN_NAME', 'MODGATE_PLUGIN_PROTOCOL_VERSIONS', 'MODGATE_PLUGIN_SOCKET_DIR');
   t.strictSame(env, expected.sort(), 'exactly the minimal environment (PWD comes from the run script’s shell)');
   t.equal((await transform(app, 'py-transformer', 'cwd')).body.outputs![0], await realpath(`${GRPC_FIXTURES}/py-transformer`));

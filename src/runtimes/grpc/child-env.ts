@@ -31,6 +31,10 @@ export function childEnv(request: ChildEnvRequest): Record<string, string> {
   // no __pycache__ written into the plugin folder (an installed version's files never change).
   env.PYTHONUNBUFFERED = '1';
   env.PYTHONDONTWRITEBYTECODE = '1';
+  // glibc reserves 64 MiB of address space per malloc arena and makes up to 8 per core, so under
+  // the address-space limit (resources.memory) a threaded plugin on a many-core machine fails to
+  // start threads while using little real memory. Two arenas keep the limit about real memory.
+  env.MALLOC_ARENA_MAX = '2';
   env[ENV.magicCookie] = MAGIC_COOKIE_VALUE;
   env[ENV.protocolVersions] = String(PLUGIN_PROTOCOL_VERSION);
   env[ENV.socketDir] = request.socketDir;
