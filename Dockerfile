@@ -30,6 +30,7 @@ COPY --from=build /app/bin ./bin
 COPY --from=build /app/proto ./proto
 COPY --from=build /app/sdk ./sdk
 COPY --from=build /app/plugins ./plugins
+COPY --from=build /app/templates ./templates
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
