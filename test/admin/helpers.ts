@@ -3,10 +3,11 @@
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import * as tar from 'tar';
 import wabtInit from 'wabt';
-import { FIXTURES, adminHeaders, type Teardown } from '../helpers/app.js';
+import { FIXTURES, REPO_ROOT, adminHeaders, type Teardown } from '../helpers/app.js';
 
 export const UPLOAD_FIXTURES = join(FIXTURES, 'upload');
 
@@ -53,19 +54,41 @@ export async function writeWasmPlugin(root: string, spec: NativeSpec): Promise<s
   } finally {
     module.destroy();
   }
-  const manifest = [
+  await writeFile(join(dir, 'plugin.yaml'), vectorizerManifest(name, spec.version, 'wasm', './vectorizer.wasm'));
+  return dir;
+}
+
+/**
+ * A gRPC plugin folder (plugin.yaml + run) whose process serves the TypeScript SDK's fixture
+ * vectorizer; the version's marker is its config default. The run script names the fixture
+ * server and tsx by absolute path because the store runs it from its own version folder.
+ */
+export async function writeGrpcPlugin(root: string, spec: NativeSpec): Promise<string> {
+  const name = spec.name ?? 'versioned';
+  const dir = join(root, `${name}-${spec.version}`);
+  await mkdir(dir, { recursive: true });
+  const tsx = pathToFileURL(join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs')).href;
+  const server = join(FIXTURES, 'grpc', 'shared', 'serve-fixture.ts');
+  await writeFile(join(dir, 'run'), `#!/bin/sh\nexec '${process.execPath}' --import '${tsx}' '${server}' vectorizer\n`, { mode: 0o755 });
+  const config = ['  config:', `    marker: { type: number, default: ${spec.marker} }`, '    delayMs: { type: integer, default: 0 }'];
+  await writeFile(join(dir, 'plugin.yaml'), vectorizerManifest(name, spec.version, 'grpc', './run', config));
+  return dir;
+}
+
+/** plugin.yaml of a 4-dimension vectorizer test plugin. */
+function vectorizerManifest(name: string, version: string, runtime: string, binary: string, extra: string[] = []): string {
+  return [
     'apiVersion: modgate.io/v1',
     'kind: Plugin',
-    `metadata: { name: ${name}, version: ${spec.version} }`,
+    `metadata: { name: ${name}, version: ${version} }`,
     'spec:',
     '  type: vectorizer',
-    '  runtime: wasm',
-    '  binary: ./vectorizer.wasm',
+    `  runtime: ${runtime}`,
+    `  binary: ${binary}`,
     '  capabilities: { dimensions: 4, maxBatchSize: 16 }',
+    ...extra,
     '',
   ].join('\n');
-  await writeFile(join(dir, 'plugin.yaml'), manifest);
-  return dir;
 }
 
 export interface Part {

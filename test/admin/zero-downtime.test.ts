@@ -3,13 +3,13 @@
 // each. Every call must succeed, every batch must come whole from one version (all its
 // vectors carry the marker of the version the answer names), and a retired version must have
 // finished its calls before it was stopped (the fixtures fail any call that outlives their
-// stop). One table entry per runtime.
+// stop; a stopped gRPC process cannot answer). One table entry per runtime.
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import type { Config } from '../../src/config.js';
 import { ADMIN_TOKEN, buildTestApp } from '../helpers/app.js';
-import { tempDir, writeNativePlugin, writeWasmPlugin, type NativeSpec } from './helpers.js';
+import { tempDir, writeGrpcPlugin, writeNativePlugin, writeWasmPlugin, type NativeSpec } from './helpers.js';
 
 interface RuntimeCase {
   runtime: string;
@@ -22,6 +22,8 @@ interface RuntimeCase {
 const RUNTIMES: RuntimeCase[] = [
   { runtime: 'native', write: writeNativePlugin, config: { allowNativeUploads: true }, pluginConfig: { delayMs: 2 } },
   { runtime: 'wasm', write: writeWasmPlugin, config: {} },
+  // A plugin process per version: each update starts one, each swap stops the retired one.
+  { runtime: 'grpc', write: writeGrpcPlugin, config: { allowNativeUploads: true }, pluginConfig: { delayMs: 2 } },
 ];
 
 const ROUNDS = 10;
