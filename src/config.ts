@@ -23,8 +23,16 @@ const bool: Parser<boolean> = (raw) => {
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   throw new Error('true or false');
 };
-const duration: Parser<number> = (raw) => parseDuration(raw);
-const bytes: Parser<number> = (raw) => parseMemory(raw);
+/** Parses with a units parser; a bad value is reported as what the setting accepts. */
+const withUnits = (parse: (raw: string) => number, accepts: string): Parser<number> => (raw) => {
+  try {
+    return parse(raw);
+  } catch {
+    throw new Error(accepts);
+  }
+};
+const duration = withUnits(parseDuration, 'a duration such as 250ms, 30s or 2m');
+const bytes = withUnits(parseMemory, 'a size in bytes or with a unit, such as 512Ki, 16Mi or 1G');
 const list: Parser<string[]> = (raw) => raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 const oneOf = <T extends string>(...values: T[]): Parser<T> => (raw) => {
   if (!(values as string[]).includes(raw)) throw new Error(`one of ${values.join(', ')}`);

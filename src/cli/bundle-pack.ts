@@ -13,8 +13,16 @@ import { manifestProblems } from './validate.js';
 /** Every entry gets this mtime, so rebuilding a bundle never changes its bytes. */
 export const BUNDLE_MTIME = new Date('2000-01-01T00:00:00Z');
 export const IGNORE_FILE = '.modgateignore';
-/** Never packed: dependencies, VCS folders, other bundles, bytecode caches, editor litter. */
-export const DEFAULT_IGNORES = ['node_modules/', '.git/', '.hg/', '.svn/', '__pycache__/', '*.pyc', '.DS_Store', '*.tgz', '*.tgz.sig', IGNORE_FILE];
+/**
+ * Never packed: dependencies, VCS folders, other bundles, bytecode caches, build locks, editor
+ * litter, and signing keys (`modgate keygen` writes <name>.key; a private key must never ship).
+ */
+export const DEFAULT_IGNORES = [
+  'node_modules/', '.git/', '.hg/', '.svn/', '__pycache__/', '*.pyc', '.build.lock', '.DS_Store',
+  '*.tgz', '*.tgz.sig', '*.key', IGNORE_FILE,
+];
+/** A PEM private key under any name is refused rather than packed. */
+const PRIVATE_KEY_PEM = /-----BEGIN (?:[A-Z0-9]+ )?PRIVATE KEY-----/;
 
 export interface PackedBundle {
   bytes: Buffer;
@@ -75,7 +83,11 @@ async function collect(root: string, rel: string, ignore: (rel: string, isDir: b
     } else if (info.isFile()) {
       // Executables (a grpc plugin's program) stay executable; nothing else is kept.
       const mode = info.mode & 0o111 ? 0o755 : 0o644;
-      out.push({ path: childRel, type: 'File', mode, data: await readFile(path.join(abs, name)) });
+      const data = await readFile(path.join(abs, name));
+      if (PRIVATE_KEY_PEM.test(data.subarray(0, 4096).toString('latin1'))) {
+        throw new CliError('BUNDLE_UNSAFE', `${childRel} holds a private key; move it out of the plugin folder (or list it in ${IGNORE_FILE})`);
+      }
+      out.push({ path: childRel, type: 'File', mode, data });
     } else {
       throw new CliError('INVALID_PLUGIN', `${childRel} is not a regular file or folder; bundles hold regular files only`);
     }

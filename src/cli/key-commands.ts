@@ -1,4 +1,5 @@
 // `modgate keygen`: an ed25519 key pair as PEM files for signing plugin bundles.
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -20,6 +21,9 @@ export function registerKeyCommands(program: Command, io: CliIO): void {
       const privateFile = path.resolve(`${flags.out}.key`);
       const publicFile = path.resolve(`${flags.out}.pub`);
       const flag = flags.force ? 'w' : 'wx';
+      // Checked before writing either file, so a refusal never leaves half a pair behind.
+      const existing = flags.force ? undefined : [privateFile, publicFile].find((file) => existsSync(file));
+      if (existing) throw new CliError('USAGE', `${existing} already exists; pass --force to replace it or choose another --out`);
       try {
         await writeFile(privateFile, pair.privateKeyPem, { mode: 0o600, flag });
         await writeFile(publicFile, pair.publicKeyPem, { mode: 0o644, flag });

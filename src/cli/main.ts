@@ -5,5 +5,4 @@ import { runCli } from './program.js';
 import { registerServeCommand } from './serve-command.js';
 
 const code = await runCli(process.argv.slice(2), processIO(), registerServeCommand);
-// `serve` sets its own exit code on a bad configuration; keep it unless a command failed.
 if (code !== 0) process.exitCode = code;

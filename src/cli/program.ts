@@ -21,11 +21,11 @@ export function registerToolCommands(program: Command, io: CliIO): void {
  * Runs one command line (argv without node and script) against `io`; returns its exit code.
  * Usage errors exit 2, --help and --version 0.
  */
-export async function runCli(args: string[], io: CliIO, extend?: (program: Command) => void): Promise<ExitCode> {
+export async function runCli(args: string[], io: CliIO, extend?: (program: Command, io: CliIO) => void): Promise<ExitCode> {
   const program = new Command('modgate').description('modgate: plugin gateway for vector databases').version(GATEWAY_VERSION);
   program.exitOverride();
   program.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-  extend?.(program);
+  extend?.(program, io);
   registerToolCommands(program, io);
   io.exitCode = undefined;
   try {

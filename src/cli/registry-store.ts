@@ -91,6 +91,12 @@ export async function publishBundle(registryDir: string, bundleFile: string): Pr
   const index = await readIndexFile(root);
   const previous = index.plugins.find((p) => p.name === manifest.metadata.name)?.versions.find((v) => v.version === entry.version);
   const updated = addVersion(index, manifest, entry); // refuses other bytes for a published version
+  if (previous?.signature && !signature) {
+    throw new CliError(
+      'SIGNATURE_MISSING',
+      `${manifest.metadata.name}@${entry.version} is published signed; publishing it again without ${path.basename(bundleFile)}${SIGNATURE_SUFFIX} would drop its signature (put the .sig beside the bundle)`,
+    );
+  }
   const target = path.join(root, ...rel.split('/'));
   await mkdir(path.dirname(target), { recursive: true });
   await writeFile(target, bytes);

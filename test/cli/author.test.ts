@@ -199,3 +199,44 @@ t.test('the source entry runs under tsx too (what bin/ runs once compiled)', asy
   t.equal(child.status, 2, 'usage errors exit 2');
   t.match(child.stderr, /unknown command 'bogus-command'/);
 });
+
+t.test('signing keys never ship: *.key is not packed, a private key under another name is refused', async (t) => {
+  const dir = await tempDir(t);
+  const folder = path.join(dir, 'tiny');
+  await mkdir(folder);
+  await writeFile(path.join(folder, 'plugin.yaml'), MINIMAL_NATIVE_MANIFEST());
+  await writeFile(path.join(folder, 'index.mjs'), 'export default {}');
+  const keygen = await cli(['keygen', '--out', path.join(folder, 'leak')]);
+  t.equal(keygen.code, 0, keygen.stderr);
+  const pack = await cli(['plugin', 'pack', folder, '--out', path.join(dir, 'tiny.tgz'), '--json']);
+  t.equal(pack.code, 0, pack.stderr);
+  t.strictSame(pack.json<{ files: string[] }>().files, ['index.mjs', 'leak.pub', 'plugin.yaml'], 'the public key may ship, the private one not');
+
+  await writeFile(path.join(folder, 'credentials.pem'), await readFile(path.join(folder, 'leak.key')));
+  const refused = await cli(['plugin', 'pack', folder, '--out', path.join(dir, 'tiny.tgz')]);
+  t.equal(refused.code, 4);
+  t.match(refused.stderr, /credentials\.pem holds a private key; move it out of the plugin folder/);
+});
+
+t.test('keygen refuses before writing when either file exists; republishing without the .sig keeps the signature', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(path.join(dir, 'half.pub'), 'someone else’s key');
+  const keygen = await cli(['keygen', '--out', path.join(dir, 'half')]);
+  t.equal(keygen.code, 2);
+  t.match(keygen.stderr, /half\.pub already exists/);
+  t.rejects(stat(path.join(dir, 'half.key')), 'no orphaned private key was written');
+
+  t.equal((await cli(['keygen', '--out', path.join(dir, 'me')])).code, 0);
+  const bundle = path.join(dir, 'tiny-1.0.0.tgz');
+  await writeFile(bundle, rawTgz([{ path: 'plugin.yaml', data: MINIMAL_NATIVE_MANIFEST() }, { path: 'index.mjs', data: 'export default {}' }]));
+  t.equal((await cli(['plugin', 'sign', bundle, '--key', path.join(dir, 'me.key')])).code, 0);
+  const registry = path.join(dir, 'registry');
+  t.equal((await cli(['plugin', 'publish', bundle, '--registry', registry])).code, 0);
+  await rm(`${bundle}.sig`);
+  const unsigned = await cli(['plugin', 'publish', bundle, '--registry', registry]);
+  t.equal(unsigned.code, 4);
+  t.match(unsigned.stderr, /tiny@1\.0\.0 is published signed; publishing it again without tiny-1\.0\.0\.tgz\.sig would drop its signature/);
+  const index = parseIndex(await readFile(path.join(registry, 'index.json'), 'utf8'), 'index.json');
+  t.type(index.plugins[0].versions[0].signature, 'string', 'the registry still has the signature');
+  t.ok((await stat(path.join(registry, 'bundles', 'tiny', 'tiny-1.0.0.tgz.sig'))).isFile());
+});
