@@ -52,6 +52,9 @@ export class PluginChannel {
       // The supervisor's health checks notice a dead peer instead.
       'grpc.initial_reconnect_backoff_ms': 200,
       'grpc.max_reconnect_backoff_ms': 2000,
+      // channelz keeps per-call counters and trace events that nothing here reads; turning it off
+      // saved about 10% of the gateway's CPU per gRPC call in the benchmark (docs/benchmarks.md).
+      'grpc.enable_channelz': 0,
     };
     if (options.serverName) {
       channelOptions['grpc.ssl_target_name_override'] = options.serverName;
