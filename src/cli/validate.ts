@@ -56,7 +56,7 @@ async function artifactProblems(manifest: Manifest, binary: string, file: string
         await prepareModule(await readFile(file), manifest.spec.type, resolveLimits(manifest).memoryBytes);
         return [];
       } catch (err) {
-        if (err instanceof ModuleRefused) return [`spec.binary: ${JSON.stringify(binary)}: ${err.message}`];
+        if (err instanceof ModuleRefused) return err.problems.map((problem) => `spec.binary: ${JSON.stringify(binary)}: ${problem}`);
         throw err;
       }
   }

@@ -99,9 +99,28 @@ t.test('prepareModule refuses forbidden imports, missing exports and wrong signa
     'reranker',
     /export "mg_rerank" has type \(i32, i32\) -> i32; ABI v1 needs \(i32, i32\) -> i64/,
   );
-  await refused(`(module ${abi} (global (export "mg_rerank") i32 (i32.const 0)))`, 'reranker', /lacks the export "mg_rerank"/);
+  await refused(`(module ${abi} (global (export "mg_rerank") i32 (i32.const 0)))`, 'reranker', /export "mg_rerank" must be a function, not a global/);
   await refused(`(module (import "mg" "log" (func (param i32))) ${abi} (func (export "mg_rerank") (param i32 i32) (result i64) (i64.const 0)))`, 'reranker', /import "mg"\."log" has type \(i32\) -> \(\)/);
   await refused('(module (func (export "f") (result i32) (i64.const 0)))', 'reranker', /not valid WebAssembly/);
+  try {
+    await prepareModule(
+      await compileWat(`(module (import "env" "fetch" (func)) ${abi} (global (export "mg_put") i32 (i32.const 0)) (func (export "mg_get") (result i32) (i32.const 0)))`),
+      'storage',
+      64 * MiB,
+    );
+    t.fail('a module with several problems was accepted');
+  } catch (err) {
+    t.strictSame(
+      (err as ModuleRefused).problems,
+      [
+        'the module imports "env"."fetch" (function), which the sandbox does not provide; a WASM plugin may import only "mg"."log", "wasi_snapshot_preview1" functions and its memory',
+        'the module lacks the exports "mg_delete", "mg_list" that a storage plugin needs (ABI v1, see sdk/ABI.md)',
+        'export "mg_put" must be a function, not a global',
+        'export "mg_get" has type () -> i32; ABI v1 needs (i32, i32) -> i64',
+      ],
+      'every import and export problem is reported at once',
+    );
+  }
   const ok = await prepareModule(await fixtureWasm('wasi-probe'), 'vectorizer', 64 * MiB);
   t.same(ok.wasiImports, ['fd_write', 'fd_prestat_get', 'path_open', 'args_sizes_get', 'environ_sizes_get', 'random_get', 'proc_exit']);
   t.equal(ok.memory.maximumPages, 1024);
