@@ -13,16 +13,10 @@ import { SHARED_SCHEMAS } from '../schemas/index.js';
 import { RerankRequest, RerankResponse, VectorizeRequest, VectorizeResponse } from '../schemas/invoke.js';
 import { loadConfig } from '../src/config.js';
 import { registerValidation } from '../src/http/validation.js';
-import { sendFloat32, wantsFloat32 } from '../src/http/vectors.js';
+import { sendFloat32, sendVectorsJson, wantsFloat32 } from '../src/http/vectors.js';
 import { DIMENSIONS, expectedHits, expectedVectors } from './expected.js';
 
-interface Precomputed {
-  numbers: number[];
-  floats: Float32Array;
-}
-
-const vectors = new Map<string, Precomputed>();
-for (const [text, floats] of expectedVectors()) vectors.set(text, { floats, numbers: Array.from(floats) });
+const vectors = new Map<string, Float32Array>(expectedVectors());
 const rerankHits = expectedHits();
 
 const MODEL = 'hash-embedder';
@@ -45,11 +39,12 @@ export async function buildBaselineApp() {
     async (request, reply) => {
       const { text, texts: many } = request.body;
       const found = text !== undefined ? [lookup(text)] : many!.map(lookup);
-      if (wantsFloat32(request)) return sendFloat32(reply, found.map((p) => p.floats), DIMENSIONS, MODEL);
+      if (wantsFloat32(request)) return sendFloat32(reply, found, DIMENSIONS, MODEL);
       const dimensions = DIMENSIONS;
-      return text !== undefined
-        ? { vector: found[0].numbers, dimensions, model: MODEL, version: VERSION }
-        : { vectors: found.map((p) => p.numbers), dimensions, model: MODEL, version: VERSION };
+      return sendVectorsJson(
+        reply,
+        text !== undefined ? { vector: found[0], dimensions, model: MODEL, version: VERSION } : { vectors: found, dimensions, model: MODEL, version: VERSION },
+      );
     },
   );
 
@@ -67,7 +62,7 @@ export async function buildBaselineApp() {
   return app;
 }
 
-function lookup(text: string): Precomputed {
+function lookup(text: string): Float32Array {
   const found = vectors.get(text);
   if (!found) throw Object.assign(new Error('the baseline only knows the benchmark corpus'), { statusCode: 400 });
   return found;

@@ -15,7 +15,7 @@ import { modelOf } from '../src/core/operations.js';
 import { ModgateError } from '../src/errors.js';
 import { clientSignal } from '../src/http/client-signal.js';
 import { streamSse } from '../src/http/sse.js';
-import { sendFloat32, toNumbers, wantsFloat32 } from '../src/http/vectors.js';
+import { sendFloat32, sendVectorsJson, wantsFloat32 } from '../src/http/vectors.js';
 
 const CALL_ERRORS = errorResponses(400, 401, 403, 404, 413, 502, 503, 504);
 
@@ -49,9 +49,10 @@ const invokeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const result = await operations.vectorize(request.params.name, texts, { signal: clientSignal(reply) });
       if (wantsFloat32(request)) return sendFloat32(reply, result.vectors, result.dimensions, result.model);
       const { dimensions, model, version } = result;
-      return request.body.text !== undefined
-        ? { vector: toNumbers(result.vectors[0]), dimensions, model, version }
-        : { vectors: result.vectors.map(toNumbers), dimensions, model, version };
+      return sendVectorsJson(
+        reply,
+        request.body.text !== undefined ? { vector: result.vectors[0], dimensions, model, version } : { vectors: result.vectors, dimensions, model, version },
+      );
     },
   );
 

@@ -6,6 +6,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ref } from '../../schemas/common.js';
 import { CohereRerankResponse, CompatRerankError, CompatRerankRequest, JinaRerankResponse } from '../../schemas/compat/rerank.js';
+import type { CallerSignal } from '../../src/core/invoke.js';
 import type { RerankHit } from '../../src/core/types.js';
 import { clientSignal } from '../../src/http/client-signal.js';
 import { setErrorRenderer } from '../../src/http/openai-errors.js';
@@ -32,7 +33,7 @@ const rerankRoutes: FastifyPluginAsyncTypebox = async (app) => {
     detail: error.message,
   }));
 
-  async function rerank(body: CompatRerankRequest, signal: AbortSignal) {
+  async function rerank(body: CompatRerankRequest, signal: CallerSignal) {
     const texts = body.documents.map((document) => (typeof document === 'string' ? document : document.text));
     const hits = await operations.rerank(body.model, body.query, texts, body.top_n ?? undefined, { signal });
     return { texts, hits };

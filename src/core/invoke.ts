@@ -12,9 +12,16 @@ export interface CallObserver {
   onCallEnd?(plugin: string, operation: string, outcome: CallOutcome, seconds: number): void;
 }
 
+/** What a call needs to hear that its caller went away; an AbortSignal is one. */
+export interface CallerSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 export interface InvokeOptions {
   /** Aborts the call when the client goes away. */
-  signal?: AbortSignal;
+  signal?: CallerSignal;
 }
 
 export interface Invoker {
@@ -86,20 +93,20 @@ class PluginCall<T extends PluginType> {
   private controller: AbortController | undefined;
   /** Why the call was aborted (time cap, client gone); undefined while it runs. */
   private abortReason: ModgateError | undefined;
-  private rejectAborted!: (reason: ModgateError) => void;
+  /** Rejects the promise race() handed out last (one at a time: a stream waits chunk by chunk). */
+  private rejectRace: ((reason: ModgateError) => void) | undefined;
   private readonly started = performance.now();
   private timer: NodeJS.Timeout | undefined;
   private settled = false;
   /** Plugin promises handed to race() that have not settled yet. */
   private pending = 0;
   private readonly onClientAbort = () => this.abort('client closed the connection');
-  private readonly aborted: Promise<never>;
 
   constructor(
     private readonly invoker: Invoker,
     private readonly lease: Lease<T>,
     private readonly operation: string,
-    private readonly clientSignal: AbortSignal | undefined,
+    private readonly clientSignal: CallerSignal | undefined,
   ) {
     const call = this;
     this.ctx = {
@@ -108,10 +115,6 @@ class PluginCall<T extends PluginType> {
       },
       timeoutMs: lease.handle.limits.timeoutMs,
     };
-    this.aborted = new Promise<never>((_, reject) => {
-      this.rejectAborted = reject;
-    });
-    this.aborted.catch(() => undefined);
     if (clientSignal?.aborted) this.onClientAbort();
     else clientSignal?.addEventListener('abort', this.onClientAbort, { once: true });
     this.restartTimer();
@@ -132,12 +135,23 @@ class PluginCall<T extends PluginType> {
   race<V>(work: Promise<V>): Promise<V> {
     // The lease stays held until the plugin's own promise settles, even when we answer the
     // client early (timeout, disconnect), so a drain never stops a version that is still busy.
-    work.then(
-      () => this.releaseIfDone(),
-      () => this.releaseIfDone(),
-    );
+    // One promise per race, settled by the work or by abortWith (no Promise.race: it costs an
+    // array, a second promise and a standing rejection per call).
     this.pending++;
-    return Promise.race([work, this.aborted]);
+    return new Promise<V>((resolve, reject) => {
+      if (this.abortReason) reject(this.abortReason);
+      else this.rejectRace = reject;
+      work.then(
+        (value) => {
+          this.releaseIfDone();
+          resolve(value);
+        },
+        (err: unknown) => {
+          this.releaseIfDone();
+          reject(err);
+        },
+      );
+    });
   }
 
   private releaseIfDone(): void {
@@ -161,7 +175,7 @@ class PluginCall<T extends PluginType> {
     if (this.abortReason) return;
     this.abortReason = error;
     this.controller?.abort(error);
-    this.rejectAborted(error);
+    this.rejectRace?.(error);
   }
 
   finish(outcome: CallOutcome): void {

@@ -36,6 +36,37 @@ export function sendFloat32(reply: FastifyReply, vectors: Float32Array[], dimens
     .send(float32Bytes(vectors));
 }
 
+export interface VectorizeBody {
+  vector?: Float32Array;
+  vectors?: Float32Array[];
+  dimensions: number;
+  model: string;
+  version: string;
+}
+
+/**
+ * The vectorize answer as JSON, written straight from the float32 vectors: the same text
+ * fast-json-stringify makes from the response schema, without first copying every vector into a
+ * number array (that copy was a visible share of a call's garbage; docs/benchmarks.md).
+ * Vectors have passed the output check, so every value is finite.
+ */
+export function vectorizeJson(body: VectorizeBody): string {
+  const head = body.vector !== undefined ? `{"vector":${floatsJson(body.vector)}` : `{"vectors":[${(body.vectors ?? []).map(floatsJson).join(',')}]`;
+  return `${head},"dimensions":${body.dimensions},"model":${JSON.stringify(body.model)},"version":${JSON.stringify(body.version)}}`;
+}
+
+/** Sends the vectorize answer as JSON through vectorizeJson (the route's schema still documents it). */
+export function sendVectorsJson(reply: FastifyReply, body: VectorizeBody): FastifyReply {
+  return reply.serializer(vectorizeJson).send(body);
+}
+
+function floatsJson(vector: Float32Array): string {
+  if (vector.length === 0) return '[]';
+  let out = '[' + vector[0];
+  for (let i = 1; i < vector.length; i++) out += ',' + vector[i];
+  return out + ']';
+}
+
 /** A plain copy loop: Array.from on a typed array goes through the iterator and was ~6x slower (bench/). */
 export function toNumbers(vector: Float32Array): number[] {
   const out = new Array<number>(vector.length);

@@ -1,0 +1,64 @@
+// Fastify makes a child logger for every request (to bind its request id). With `redact`
+// configured, pino runs the redaction over each child's bindings: a visible share of the
+// gateway's own cost per call (docs/benchmarks.md), spent on requests that never log. This
+// factory makes the child on the request's first log line instead.
+import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
+
+type Bindings = Parameters<FastifyBaseLogger['child']>[0];
+type ChildOptions = Parameters<FastifyBaseLogger['child']>[1];
+type LogArgs = Parameters<FastifyBaseLogger['info']>;
+
+class LazyChildLogger {
+  private made: FastifyBaseLogger | undefined;
+
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildOptions,
+  ) {}
+
+  private get logger(): FastifyBaseLogger {
+    return (this.made ??= this.parent.child(this.bindings, this.options));
+  }
+
+  get level(): string {
+    return this.made?.level ?? this.parent.level;
+  }
+
+  set level(level: string) {
+    this.logger.level = level;
+  }
+
+  child(bindings: Bindings, options?: ChildOptions): FastifyBaseLogger {
+    return this.logger.child(bindings, options);
+  }
+
+  fatal(...args: LogArgs): void {
+    this.logger.fatal(...args);
+  }
+
+  error(...args: LogArgs): void {
+    this.logger.error(...args);
+  }
+
+  warn(...args: LogArgs): void {
+    this.logger.warn(...args);
+  }
+
+  info(...args: LogArgs): void {
+    this.logger.info(...args);
+  }
+
+  debug(...args: LogArgs): void {
+    this.logger.debug(...args);
+  }
+
+  trace(...args: LogArgs): void {
+    this.logger.trace(...args);
+  }
+
+  silent(): void {}
+}
+
+export const lazyChildLoggerFactory: NonNullable<FastifyServerOptions['childLoggerFactory']> = (logger, bindings, options) =>
+  new LazyChildLogger(logger, bindings, options) as unknown as FastifyBaseLogger;
