@@ -32,10 +32,8 @@ export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers["x-api-key"]',
   'req.headers.cookie',
-  '*.password',
-  '*.token',
-  '*.apiKey',
-  '*.adminToken',
+  // Keys that hold secrets wherever they appear in the top three levels of a log line.
+  ...['password', 'token', 'apiKey', 'adminToken'].flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
   'config.adminToken',
   'config.apiKeys',
 ];
