@@ -72,6 +72,7 @@ const SETTINGS = {
   grpcStartTimeoutMs: { env: 'MODGATE_GRPC_START_TIMEOUT', default: 15_000, parse: duration, help: 'wait this long for a gRPC plugin handshake' },
   grpcHealthIntervalMs: { env: 'MODGATE_GRPC_HEALTH_INTERVAL', default: 5000, parse: duration, help: 'health-check gRPC plugins this often (and retry unreachable remote ones)' },
   grpcMaxRestarts: { env: 'MODGATE_GRPC_MAX_RESTARTS', default: 5, parse: integer(0, 1000), help: 'restarts in a row before a crashing gRPC plugin is marked failed' },
+  grpcStopGraceMs: { env: 'MODGATE_GRPC_STOP_GRACE', default: 3000, parse: duration, help: 'a stopping gRPC plugin process gets this long after Shutdown, then again after SIGTERM, before SIGKILL' },
   registryDir: { env: 'MODGATE_REGISTRY_DIR', default: undefined, parse: optionalText, help: 'serve this marketplace folder at /registry' },
 } satisfies Record<string, Setting<unknown>>;
 

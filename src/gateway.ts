@@ -31,6 +31,7 @@ export function createRuntimes(config: Config): Runtime[] {
       startTimeoutMs: config.grpcStartTimeoutMs,
       healthIntervalMs: config.grpcHealthIntervalMs,
       maxRestarts: config.grpcMaxRestarts,
+      stopGraceMs: config.grpcStopGraceMs,
     }),
     new WasmRuntime({ threads: config.wasmThreads, queue: config.wasmQueue, idleTimeoutMs: config.wasmIdleTimeoutMs }),
   ];

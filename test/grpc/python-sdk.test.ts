@@ -1,6 +1,7 @@
 // The Python SDK (sdk/python) end to end: its build (stubs generated from proto/ with
-// Debian's grpc_tools), a transformer and a streaming generator served by Python processes,
-// plugin errors, the memory limit and the minimal environment.
+// Debian's grpc_tools), a transformer, a streaming generator, a reranker, a storage plugin and
+// an auth plugin served by Python processes (test/fixtures/grpc/py-*), plugin errors, the
+// memory limit and the minimal environment.
 import { spawnSync } from 'node:child_process';
 import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -72,4 +73,114 @@ t.test('a Python generator streams over server-sent events', async (t) => {
   t.match(broken.body, /data: \{"text":"ok"\}/);
   t.match(broken.body, /event: error/);
   t.match(broken.body, /python generator broke/);
+});
+
+t.test('a Python reranker: config, scores as doubles, order, topN, errors', async (t) => {
+  const { app } = await buildTestApp(t);
+  await app.gateway.manager.load(`${GRPC_FIXTURES}/py-reranker`, { config: { weight: 1.5 } });
+  const documents = ['a blue bird', 'the red fox', 'a red car', 'fox den'];
+  const top = await app.inject({ method: 'POST', url: '/plugins/py-reranker/rerank', payload: { query: 'red fox', documents, topN: 3 } });
+  t.equal(top.statusCode, 200);
+  t.strictSame(
+    top.json().results,
+    [
+      { index: 1, score: 1.5, document: 'the red fox' },
+      { index: 2, score: 0.75, document: 'a red car' },
+      { index: 3, score: 0.75, document: 'fox den' },
+    ],
+    'best first, ties in document order, cut to topN, scaled by config.weight',
+  );
+  const all = await app.inject({
+    method: 'POST',
+    url: '/plugins/py-reranker/rerank',
+    payload: { query: 'red fox', documents, returnDocuments: false },
+  });
+  t.strictSame(
+    all.json().results,
+    [
+      { index: 1, score: 1.5 },
+      { index: 2, score: 0.75 },
+      { index: 3, score: 0.75 },
+      { index: 0, score: 0 },
+    ],
+    'no topN: the plugin gets None and returns every document',
+  );
+  const bad = await app.inject({ method: 'POST', url: '/plugins/py-reranker/rerank', payload: { query: 'bad', documents } });
+  t.equal(bad.statusCode, 400);
+  t.match(bad.json().message, /python reranker refuses this query/);
+});
+
+t.test('a Python storage plugin: put, get, list, delete over HTTP', async (t) => {
+  const { app } = await buildTestApp(t);
+  await app.gateway.manager.load(`${GRPC_FIXTURES}/py-storage`);
+  const url = (key: string) => `/plugins/py-storage/objects/${encodeURIComponent(key)}`;
+  const put = await app.inject({ method: 'PUT', url: url('docs/a.txt'), headers: { 'content-type': 'text/plain' }, payload: 'hello python' });
+  t.equal(put.statusCode, 201);
+  t.strictSame(put.json(), { key: 'docs/a.txt', size: 12 });
+  const bin = Buffer.from([0, 255, 1, 254, 10, 13]);
+  t.equal((await app.inject({ method: 'PUT', url: url('docs/b.bin'), headers: { 'content-type': 'application/octet-stream' }, payload: bin })).statusCode, 201);
+  t.equal((await app.inject({ method: 'PUT', url: url('other/c.json'), payload: { x: 1 } })).statusCode, 201, 'a JSON body is stored as its text');
+
+  const get = await app.inject({ method: 'GET', url: url('docs/a.txt') });
+  t.equal(get.statusCode, 200);
+  t.equal(get.body, 'hello python');
+  t.match(get.headers['content-type'], /^text\/plain/);
+  const getBin = await app.inject({ method: 'GET', url: url('docs/b.bin') });
+  t.strictSame([...getBin.rawPayload], [...bin], 'binary bytes survive the round trip through Python');
+  t.match(getBin.headers['content-type'], /^application\/octet-stream/);
+  const json = await app.inject({ method: 'GET', url: url('other/c.json') });
+  t.equal(json.body, '{"x":1}');
+  t.match(json.headers['content-type'], /^application\/json/);
+
+  const docs = await app.inject({ method: 'GET', url: '/plugins/py-storage/objects?prefix=docs/' });
+  t.equal(docs.statusCode, 200);
+  t.strictSame(docs.json().objects, [
+    { key: 'docs/a.txt', size: 12, contentType: 'text/plain' },
+    { key: 'docs/b.bin', size: 6, contentType: 'application/octet-stream' },
+  ]);
+  const limited = await app.inject({ method: 'GET', url: '/plugins/py-storage/objects?limit=2' });
+  t.strictSame(limited.json().objects.map((o: { key: string }) => o.key), ['docs/a.txt', 'docs/b.bin'], 'limit reaches the plugin');
+  const everything = await app.inject({ method: 'GET', url: '/plugins/py-storage/objects' });
+  t.equal(everything.json().objects.length, 3);
+
+  const refused = await app.inject({ method: 'PUT', url: url('readonly/x'), payload: 'no' });
+  t.equal(refused.statusCode, 400);
+  t.match(refused.json().message, /python storage: readonly\/x is read-only/);
+
+  t.equal((await app.inject({ method: 'DELETE', url: url('docs/a.txt') })).statusCode, 204);
+  const gone = await app.inject({ method: 'GET', url: url('docs/a.txt') });
+  t.equal(gone.statusCode, 404, 'get of a deleted key: found=false -> 404');
+  t.equal(gone.json().code, 'MODGATE_OBJECT_NOT_FOUND');
+  t.equal((await app.inject({ method: 'DELETE', url: url('docs/a.txt') })).statusCode, 404, 'delete of a missing key: existed=false -> 404');
+  const after = await app.inject({ method: 'GET', url: '/plugins/py-storage/objects?prefix=docs/' });
+  t.strictSame(after.json().objects, [{ key: 'docs/b.bin', size: 6, contentType: 'application/octet-stream' }]);
+});
+
+t.test('a Python auth plugin: authenticate and authorize over HTTP', async (t) => {
+  const { app, logs } = await buildTestApp(t);
+  await app.gateway.manager.load(`${GRPC_FIXTURES}/py-auth`, { config: { token: 'py-secret-token-42' } });
+  const authenticate = async (payload: object) => {
+    const res = await app.inject({ method: 'POST', url: '/plugins/py-auth/authenticate', payload });
+    t.equal(res.statusCode, 200);
+    return res.json();
+  };
+  const carol = { subject: 'carol', roles: ['editor'], claims: { team: 'search', level: 3 } };
+  t.strictSame(await authenticate({ token: 'py-secret-token-42' }), { authenticated: true, identity: carol }, 'the token from the (secret) config; roles and claims');
+  t.strictSame(await authenticate({ token: 'py-token' }), { authenticated: false }, 'the default token was replaced by the config');
+  t.strictSame(await authenticate({ username: 'dave', password: 'pw' }), { authenticated: true, identity: { subject: 'dave', roles: [] } }, 'no roles, no claims');
+  t.strictSame(await authenticate({ username: 'dave', password: 'wrong' }), { authenticated: false });
+  t.strictSame(await authenticate({}), { authenticated: false }, 'no credentials at all');
+
+  const authorize = async (identity: object, resource: string, action: string) => {
+    const res = await app.inject({ method: 'POST', url: '/plugins/py-auth/authorize', payload: { identity, resource, action } });
+    t.equal(res.statusCode, 200);
+    return res.json();
+  };
+  const dave = { subject: 'dave', roles: [] };
+  t.strictSame(await authorize(dave, 'docs', 'read'), { allowed: true }, 'a dict decision without a reason');
+  t.strictSame(await authorize(dave, 'docs', 'write'), { allowed: false, reason: 'dave may not write docs' }, 'a (False, reason) tuple');
+  t.strictSame(await authorize(carol, 'search', 'write'), { allowed: true, reason: 'team search owns search' }, 'claims reach the plugin; an allowed tuple keeps its reason');
+  t.strictSame(await authorize(carol, 'billing', 'write'), { allowed: false, reason: 'carol may not write billing' });
+  t.strictSame(await authorize({ subject: 'root', roles: ['admin'] }, 'anything', 'delete'), { allowed: true }, 'a bare bool decision');
+  t.notMatch(logs(), /py-secret-token-42/, 'the secret config value is not logged');
 });

@@ -1,8 +1,10 @@
 // Starting local gRPC plugin processes: the handshake, output before it, processes that never
-// handshake or die first, and GetInfo answers that do not match the manifest.
+// handshake (killed at the start timeout, with what they started) or die first, and GetInfo
+// answers that do not match the manifest.
+import { existsSync } from 'node:fs';
 import t from 'tap';
 import { buildTestApp } from '../helpers/app.js';
-import { detail, GRPC_FIXTURES, transform } from './helpers.js';
+import { detail, GRPC_FIXTURES, isAlive, transform, waitFor } from './helpers.js';
 
 async function loadFailure(app: Awaited<ReturnType<typeof buildTestApp>>['app'], name: string): Promise<Error & { statusCode?: number }> {
   try {
@@ -42,6 +44,27 @@ t.test('a plugin that never prints its handshake fails to load with a clear reas
   t.match(d.failure, /did not print its handshake line/);
   const call = await transform(app, 'never-handshakes', 'x');
   t.equal(call.status, 503);
+});
+
+t.test('a plugin that never handshakes is killed at the start timeout, with the processes it started', async (t) => {
+  const { app } = await buildTestApp(t, { grpcStartTimeoutMs: 1500 });
+  const started = Date.now();
+  const err = await loadFailure(app, 'never-handshakes-forks');
+  const elapsed = Date.now() - started;
+  t.match(err.message, /did not print its handshake line within 1500 ms/);
+  t.ok(elapsed >= 1500, `failed at the start timeout (${elapsed} ms)`);
+  // Its run script (no exec) says who it is on stderr, which the failure quotes.
+  const said = /shell pid (\d+), child pid (\d+), socket folder (\S+)/.exec(err.message);
+  t.ok(said, 'the failure quotes the plugin’s stderr');
+  const [shell, child] = [Number(said![1]), Number(said![2])];
+  t.throws(() => process.kill(shell, 0), { code: 'ESRCH' }, 'the plugin process is gone when the load fails');
+  // Its child was SIGKILLed with it (one process group): a zombie until init reaps it, which
+  // can take a second or two here.
+  const reaping = Date.now();
+  await waitFor('the child to be reaped', () => (isAlive(child) ? undefined : true), 10_000);
+  t.throws(() => process.kill(child, 0), { code: 'ESRCH' }, `so is the process it started without exec (reaped after ${Date.now() - reaping} ms)`);
+  t.notOk(existsSync(said![3]), 'its socket folder is removed');
+  t.equal((await detail(app, 'never-handshakes-forks')).state, 'failed', 'the plugin is failed');
 });
 
 t.test('a plugin that exits before its handshake: the reason has its exit code and stderr', async (t) => {

@@ -19,6 +19,7 @@ export interface GrpcRuntimeOptions {
   backoff?: Partial<Omit<BackoffOptions, 'maxRestarts'>>;
   healthFailuresBeforeRestart?: number;
   stableAfterMs?: number;
+  /** Wait this long after Shutdown, then after SIGTERM, before the next step (MODGATE_GRPC_STOP_GRACE). */
   stopGraceMs?: number;
   /** Where a child's PATH and locale come from (default: the gateway's environment). */
   parentEnv?: NodeJS.ProcessEnv;
@@ -104,10 +105,13 @@ export class GrpcRuntime implements Runtime {
   }
 }
 
+/** SIGKILLs a plugin process and its process group (each plugin leads one: launcher.ts). */
 function tryKill(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // already gone
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, 'SIGKILL');
+    } catch {
+      // already gone
+    }
   }
 }

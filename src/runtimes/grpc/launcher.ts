@@ -1,7 +1,10 @@
 // Starting one plugin process and waiting for its handshake line; stopping it again.
 // The process runs in the plugin folder with a minimal environment, a fresh private socket
 // folder, stdin kept open as a pipe (so it can exit when the gateway goes away) and its
-// stdout/stderr lines in the gateway log. Nothing here knows about gRPC calls.
+// stdout/stderr lines in the gateway log. It leads a process group of its own, and signals
+// go to the whole group: a `run` script that starts the real server without `exec` (or a
+// server with helper processes) leaves nothing behind when it is stopped or killed.
+// Nothing here knows about gRPC calls.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -45,9 +48,9 @@ export interface LaunchedProcess {
   /** Resolves when the process has exited (and its socket folder is removed). */
   readonly exited: Promise<ExitInfo>;
   readonly hasExited: boolean;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+  /** SIGTERM, then SIGKILL after `graceMs` (to its process group); resolves once the process is gone. */
   stop(graceMs: number): Promise<ExitInfo>;
-  /** SIGKILL now (a hung process). */
+  /** SIGKILL its process group now (a hung process). */
   kill(): void;
 }
 
@@ -70,6 +73,8 @@ export async function launch(request: LaunchRequest): Promise<LaunchedProcess> {
       cwd: request.dir,
       env: childEnv({ pluginName, socketDir, home: request.dataDir, parent: request.parentEnv }),
       stdio: ['pipe', 'pipe', 'pipe'],
+      // Its own process group (setsid), so a signal reaches the processes it starts too.
+      detached: true,
     });
   } catch (err) {
     await rm(socketDir, { recursive: true, force: true });
@@ -78,11 +83,27 @@ export async function launch(request: LaunchRequest): Promise<LaunchedProcess> {
   // Never written to; it only has to stay open. Ignore EPIPE when the child is gone.
   child.stdin?.on('error', () => undefined);
 
+  const pid = child.pid;
+  let groupKilled = false;
+  /** Signals the process group; the process alone if the group is gone (or never was). */
+  const signalGroup = (signal: NodeJS.Signals): boolean => {
+    if (pid === undefined) return false;
+    if (signal === 'SIGKILL') groupKilled = true;
+    try {
+      process.kill(-pid, signal);
+      return true;
+    } catch {
+      return child.kill(signal);
+    }
+  };
+
   let exitInfo: ExitInfo | undefined;
   const exited = new Promise<ExitInfo>((resolve) => {
     const done = (info: ExitInfo) => {
       if (exitInfo) return;
       exitInfo = info;
+      // Whatever the process started and left behind in its group ends with it.
+      if (pid !== undefined && sweepGroup(pid) && !groupKilled) log.warn(`process ${pid} left processes behind in its group; killed them`);
       // The folder only ever holds the plugin's socket; a crashed plugin leaves it behind.
       void rm(socketDir, { recursive: true, force: true }).finally(() => resolve(info));
     };
@@ -120,12 +141,16 @@ export async function launch(request: LaunchRequest): Promise<LaunchedProcess> {
   });
 
   const kill = () => {
-    if (!exitInfo) child.kill('SIGKILL');
+    if (!exitInfo) signalGroup('SIGKILL');
   };
   const stop = async (graceMs: number): Promise<ExitInfo> => {
     if (exitInfo) return exited;
-    child.kill('SIGTERM');
-    const timer = setTimeout(kill, graceMs);
+    signalGroup('SIGTERM');
+    const timer = setTimeout(() => {
+      if (exitInfo) return;
+      log.warn(`process ${pid} did not exit within ${graceMs} ms of SIGTERM; sending SIGKILL`);
+      kill();
+    }, graceMs);
     try {
       return await exited;
     } finally {
@@ -164,7 +189,7 @@ export async function launch(request: LaunchRequest): Promise<LaunchedProcess> {
       }
     });
     return {
-      pid: child.pid!,
+      pid: pid!,
       handshake: ready,
       socketDir,
       exited,
@@ -181,6 +206,16 @@ export async function launch(request: LaunchRequest): Promise<LaunchedProcess> {
   } finally {
     clearTimeout(timer);
     if (onAbort) request.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** SIGKILLs what is left of process group `pgid`; true when something was. */
+function sweepGroup(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+    return true;
+  } catch {
+    return false; // ESRCH: nothing left
   }
 }
 

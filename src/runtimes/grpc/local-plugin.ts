@@ -316,13 +316,18 @@ export class LocalPlugin implements LoadedPlugin, ConnectionSource {
     try {
       if (!generation) return;
       const { process, channel } = generation;
+      const { log } = this.init.request;
       const grace = this.init.options.stopGraceMs;
-      if (previous === 'serving' && !process.hasExited) {
+      const wasRunning = !process.hasExited;
+      if (previous === 'serving' && wasRunning) {
         // Polite first: the SDKs answer Shutdown by reporting NOT_SERVING, finishing in-flight calls and exiting.
         await channel.unary('plugin', 'Shutdown', {}, { timeoutMs: SHUTDOWN_CALL_TIMEOUT_MS }).catch(() => undefined);
         await Promise.race([process.exited, new Promise((resolve) => setTimeout(resolve, grace).unref())]);
+        if (!process.hasExited) log.warn(`process ${process.pid} did not exit within ${grace} ms of Shutdown; sending SIGTERM`);
       }
-      await process.stop(grace);
+      // SIGTERM, then SIGKILL after the grace (launcher.ts); at once when it has exited already.
+      const exit = await process.stop(grace);
+      if (wasRunning) log.info(`process ${process.pid} stopped (it ${describeExit(exit)})`);
       channel.close(new ModgateError('MODGATE_PLUGIN_UNAVAILABLE', `plugin "${this.pluginName}" stopped`, { retryAfter: 1 }));
     } finally {
       this.init.onStopped?.();
