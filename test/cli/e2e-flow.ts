@@ -11,13 +11,23 @@ import { ADMIN_TOKEN } from '../helpers/app.js';
 import { listeningGateway } from './fixtures.js';
 import { cliProcess, tempDir, type CliRun } from './helpers.js';
 
+export type Tap = Test & BuiltPlugins;
+
+/** What the target gateway says about a plugin once it is installed, and its first answer. */
+export interface Installed {
+  /** GET /plugins/<name>. */
+  detail: { version: string; state: string; runtime: string; runtimeInfo?: Record<string, unknown> };
+  /** Its vector for "hello modgate". */
+  vector: number[];
+}
+
 export interface E2EPlugin {
   name: string;
   runtime: string;
   lang?: string;
+  /** Checks of the test's own on the installed 0.1.0 (e.g. which process serves it). */
+  onInstalled?: (t: Tap, installed: Installed) => void | Promise<void>;
 }
-
-type Tap = Test & BuiltPlugins;
 
 interface Answer {
   status: number;
@@ -111,13 +121,17 @@ export async function endToEnd(t: Tap, PLUGINS: E2EPlugin[]): Promise<void> {
   t.strictSame(search.json<{ plugins: Array<{ name: string }> }>().plugins.map((p) => p.name).sort(), [...names].sort());
 
   await Promise.all(
-    names.map(async (name) => {
+    PLUGINS.map(async ({ name, onInstalled }) => {
       const install = ok(await run(['plugin', 'install', name, '--json'], env), `install ${name}`);
       t.match(install.json(), { installed: { name, version: '0.1.0', signature: 'valid', keyId } });
       const answer = await vectorize(target.url, name);
       t.equal(answer.status, 200, `${name} answers`);
       t.equal(answer.body.vector?.length, 64, `${name} gives 64 dimensions`);
       t.equal(answer.body.version, '0.1.0');
+      if (onInstalled) {
+        const detail = (await (await fetch(`${target.url}/plugins/${name}`)).json()) as Installed['detail'];
+        await onInstalled(t, { detail, vector: answer.body.vector ?? [] });
+      }
     }),
   );
 

@@ -1,5 +1,6 @@
 // The marketplace client against real listening gateways (one serving the registry folder,
-// one receiving installs), run in-process for speed; e2e.test.ts runs the real binary.
+// one receiving installs), run in-process for speed; e2e-grpc.test.ts and e2e-native-wasm.test.ts
+// run the real binary (e2e-flow.ts).
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import t from 'tap';

@@ -27,7 +27,11 @@ export async function compileWat(source: string, filename = 'fixture.wat', featu
 
 /** A fixture's text with the shared ABI prelude spliced in at ";; @abi". */
 export async function fixtureWat(name: string): Promise<string> {
-  const source = await readFile(join(WASM_FIXTURES, `${name}.wat`), 'utf8');
+  return withAbiPrelude(await readFile(join(WASM_FIXTURES, `${name}.wat`), 'utf8'));
+}
+
+/** WAT text (a fixture's or a test's own) with the shared ABI prelude spliced in at ";; @abi". */
+export async function withAbiPrelude(source: string): Promise<string> {
   if (!source.includes(';; @abi')) return source;
   const prelude = await readFile(join(WASM_FIXTURES, 'abi-prelude.wat'), 'utf8');
   return source.replace(';; @abi', prelude);

@@ -7,10 +7,12 @@ import { adminHeaders, buildTestApp } from '../helpers/app.js';
 import { errorOf, pluginsRoot } from './helpers.js';
 
 const TEXT = 'héllo wörld';
+/** resources.timeout of the infinite-loop plugin. */
+const INFINITE_LOOP_TIMEOUT_MS = 500;
 
 const root = await pluginsRoot(t, [
   { name: 'counter-vectorizer', configYaml: 'marker: { type: integer, default: 5 }' },
-  { name: 'infinite-loop', resources: { timeout: '500ms' } },
+  { name: 'infinite-loop', resources: { timeout: `${INFINITE_LOOP_TIMEOUT_MS}ms` } },
   { name: 'memory-bomb', resources: { memory: '2Mi' } },
   { name: 'trap' },
   { name: 'stack-overflow' },
@@ -62,10 +64,16 @@ t.test('the healthy plugin works, with its log lines tagged with its name', asyn
 
 t.test('infinite loop: 504 MODGATE_PLUGIN_TIMEOUT, its worker is replaced, the next call succeeds', async (t) => {
   const before = runtimeInfo('infinite-loop').pool.workersStopped;
+  const started = performance.now();
   const response = await vectorize('infinite-loop', { text: 'spin' });
+  const elapsed = performance.now() - started;
   t.equal(response.statusCode, 504);
   t.equal(errorOf(response).code, 'MODGATE_PLUGIN_TIMEOUT');
   t.match(errorOf(response).message, /within 500 ms/);
+  // Bounds for correctness, not performance figures: the call is not cut off before its time
+  // cap, and it does not hang past it (3 s of slack for a loaded machine).
+  t.ok(elapsed >= INFINITE_LOOP_TIMEOUT_MS - 50, `not cut off early (${Math.round(elapsed)} ms)`);
+  t.ok(elapsed < INFINITE_LOOP_TIMEOUT_MS + 3000, `answered after ${Math.round(elapsed)} ms, under ${INFINITE_LOOP_TIMEOUT_MS} + 3000 ms`);
   t.equal(runtimeInfo('infinite-loop').workerRestarts, 1, 'the aborted call cost one worker');
   await assertHealthy(t);
   const after = runtimeInfo('infinite-loop').pool;

@@ -3,10 +3,11 @@
 // worker pool, never on the event loop, each plugin limited to its resources.cpu worth of
 // concurrent calls. docs/wasm.md describes the runtime for operators.
 import { readFile } from 'node:fs/promises';
-import { assertInsidePluginDir } from '../../core/manifest.js';
+import { assertInsidePluginDir, type Manifest } from '../../core/manifest.js';
 import type { LoadRequest, LoadedPlugin, Runtime } from '../../core/runtime.js';
 import type { PluginType } from '../../core/types.js';
 import { ModgateError, messageOf } from '../../errors.js';
+import { coalesceLimit } from '../coalesce.js';
 import { createApi, type PoolCall } from './api.js';
 import { WASM_PAGE_BYTES, formatBytes } from './binary.js';
 import type { ModuleRef } from './instance.js';
@@ -27,7 +28,7 @@ export class WasmRuntime implements Runtime {
   private pool: WasmPool | undefined;
   private generation = 0;
 
-  constructor(private readonly options: PoolOptions) {}
+  constructor(private readonly options: PoolOptions & { coalesceBatch?: number }) {}
 
   async load(request: LoadRequest): Promise<LoadedPlugin> {
     const { manifest, limits } = request;
@@ -71,14 +72,19 @@ export class WasmRuntime implements Runtime {
       pool.retire(ref.id);
       throw refuse(`cannot start: ${messageOf(err)}`);
     }
-    const declared = manifest.spec.capabilities?.dimensions;
-    if (type === 'vectorizer' && declared !== undefined && probe.dimensions !== declared) {
-      request.log.info(`dimensions ${probe.dimensions} (from mg_dimensions) instead of the manifest's ${declared}`);
+    if (type === 'vectorizer') {
+      // Like the gRPC runtime: a vectorizer whose vectors are not the length the manifest
+      // promises is refused, not served (clients size their indexes from the manifest).
+      const expected = expectedDimensions(manifest, request.config);
+      if (expected && probe.dimensions !== expected.value) {
+        pool.retire(ref.id);
+        throw refuse(`mg_dimensions() returns ${probe.dimensions} but the manifest expects ${expected.value} (${expected.from})`);
+      }
     }
 
     let stopped = false;
     return {
-      api: createApi(type, name, call, probe.dimensions),
+      api: createApi(type, name, call, probe.dimensions, coalesceLimit(manifest.spec.capabilities?.maxBatchSize, this.options.coalesceBatch)),
       health: async () => {
         try {
           await call({ op: 'probe' }, timeoutSignal(limits.timeoutMs, `plugin "${name}" did not answer its health check within ${limits.timeoutMs} ms`));
@@ -110,6 +116,19 @@ export class WasmRuntime implements Runtime {
     this.pool = undefined;
     await pool?.close();
   }
+}
+
+/**
+ * The vector length the manifest expects: `config.dimensions` when the manifest declares such a
+ * config key (the operator may change the size, e.g. the bundled hash-embedder-wasm), else
+ * `spec.capabilities.dimensions`; undefined when it names neither. The same rule as the gRPC
+ * runtime's expectedDimensions (src/runtimes/grpc/establish.ts).
+ */
+export function expectedDimensions(manifest: Manifest, config: Record<string, unknown>): { value: number; from: string } | undefined {
+  const configured = config.dimensions;
+  if (manifest.spec.config?.dimensions && typeof configured === 'number') return { value: configured, from: 'config.dimensions' };
+  const declared = manifest.spec.capabilities?.dimensions;
+  return declared === undefined ? undefined : { value: declared, from: 'spec.capabilities.dimensions' };
 }
 
 /** Aborts after ms with a MODGATE_PLUGIN_TIMEOUT reason (the timer does not keep the process alive). */
