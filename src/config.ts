@@ -73,6 +73,12 @@ const SETTINGS = {
   grpcHealthIntervalMs: { env: 'MODGATE_GRPC_HEALTH_INTERVAL', default: 5000, parse: duration, help: 'health-check gRPC plugins this often (and retry unreachable remote ones)' },
   grpcMaxRestarts: { env: 'MODGATE_GRPC_MAX_RESTARTS', default: 5, parse: integer(0, 1000), help: 'restarts in a row before a crashing gRPC plugin is marked failed' },
   grpcStopGraceMs: { env: 'MODGATE_GRPC_STOP_GRACE', default: 3000, parse: duration, help: 'a stopping gRPC plugin process gets this long after Shutdown, then again after SIGTERM, before SIGKILL' },
+  coalesceBatch: {
+    env: 'MODGATE_COALESCE_BATCH',
+    default: 64,
+    parse: integer(1, 4096),
+    help: 'single-text vectorize calls to one WASM or gRPC plugin in the same event-loop turn go out as one batch of up to this many (1 = off)',
+  },
   registryDir: { env: 'MODGATE_REGISTRY_DIR', default: undefined, parse: optionalText, help: 'serve this marketplace folder at /registry' },
 } satisfies Record<string, Setting<unknown>>;
 

@@ -32,8 +32,9 @@ export function createRuntimes(config: Config): Runtime[] {
       healthIntervalMs: config.grpcHealthIntervalMs,
       maxRestarts: config.grpcMaxRestarts,
       stopGraceMs: config.grpcStopGraceMs,
+      coalesceBatch: config.coalesceBatch,
     }),
-    new WasmRuntime({ threads: config.wasmThreads, queue: config.wasmQueue, idleTimeoutMs: config.wasmIdleTimeoutMs }),
+    new WasmRuntime({ threads: config.wasmThreads, queue: config.wasmQueue, idleTimeoutMs: config.wasmIdleTimeoutMs, coalesceBatch: config.coalesceBatch }),
   ];
 }
 

@@ -57,7 +57,8 @@ t.test('resources.cpu bounds a plugin’s concurrent calls, whatever the pool si
     { name: 'cpu-one', fixture: 'counter-vectorizer', resources: { cpu: '1000m' } },
     { name: 'cpu-two', fixture: 'counter-vectorizer', resources: { cpu: '2' } },
   ]);
-  const { app } = await buildTestApp(t, { pluginsDirs: [root], wasmThreads: 4 });
+  // One task per call (coalescing off), so the scheduler sees every call on its own.
+  const { app } = await buildTestApp(t, { pluginsDirs: [root], wasmThreads: 4, coalesceBatch: 1 });
   for (const [name, limit] of [
     ['cpu-half', 1],
     ['cpu-one', 1],
@@ -87,7 +88,7 @@ t.test('resources.cpu bounds a plugin’s concurrent calls, whatever the pool si
 
 t.test('a full queue answers 503 MODGATE_OVERLOADED with Retry-After; waiting counts against the timeout', async (t) => {
   const root = await pluginsRoot(t, [{ name: 'counter-vectorizer', resources: { timeout: '1s' } }]);
-  const { app } = await buildTestApp(t, { pluginsDirs: [root], wasmThreads: 1, wasmQueue: 2 });
+  const { app } = await buildTestApp(t, { pluginsDirs: [root], wasmThreads: 1, wasmQueue: 2, coalesceBatch: 1 });
   const call = (text: string) => app.inject({ method: 'POST', url: '/plugins/counter-vectorizer/vectorize', payload: { text } });
   // One runs, two wait, the rest are turned away at once.
   const responses = await Promise.all(['300', '0', '0', '0', '0', '0'].map(call));
@@ -107,6 +108,24 @@ t.test('a full queue answers 503 MODGATE_OVERLOADED with Retry-After; waiting co
   const info = app.gateway.manager.registry.get('counter-vectorizer')!.loaded!.describe!() as unknown as RuntimeInfo;
   t.equal(info.queueDepth, 0, 'the timed-out waiter left the queue');
   t.equal((await call('x')).statusCode, 200, 'the plugin serves again');
+});
+
+t.test('single-text calls that arrive together reach the plugin as one batch call', async (t) => {
+  const root = await pluginsRoot(t, [{ name: 'counter-vectorizer', configYaml: markerConfig }]);
+  const texts = Array.from({ length: 16 }, (_, i) => 'x'.repeat(i + 1));
+  // The counter-vectorizer's second component counts the calls its instance served.
+  const servedBy = async (coalesceBatch: number) => {
+    const { app } = await buildTestApp(t, { pluginsDirs: [root], wasmThreads: 1, coalesceBatch });
+    const responses = await Promise.all(
+      texts.map((text) => app.inject({ method: 'POST', url: '/plugins/counter-vectorizer/vectorize', payload: { text } })),
+    );
+    t.ok(responses.every((r) => r.statusCode === 200), `coalesceBatch ${coalesceBatch}: every call succeeded`);
+    const vectors = responses.map((r) => (r.json() as { vector: number[] }).vector);
+    t.same(vectors.map((v) => v[0]), texts.map((text) => text.length), `coalesceBatch ${coalesceBatch}: each caller got its own vector`);
+    return new Set(vectors.map((v) => v[1])).size;
+  };
+  t.ok((await servedBy(64)) < texts.length, 'coalesced: fewer plugin calls than HTTP calls');
+  t.equal(await servedBy(1), texts.length, 'coalescing off: one plugin call per HTTP call');
 });
 
 t.test('reloading a WASM plugin under concurrent calls fails no call', async (t) => {

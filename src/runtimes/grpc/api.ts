@@ -13,6 +13,7 @@ import type {
   Vectorizer,
 } from '../../core/types.js';
 import { ModgateError } from '../../errors.js';
+import { coalesceVectorize } from '../coalesce.js';
 import type { PluginChannel } from './channel.js';
 import type {
   AuthenticateResponse,
@@ -47,9 +48,10 @@ export interface ConnectionSource {
   suspect?(): void;
 }
 
-export function createApi<T extends PluginType>(type: T, source: ConnectionSource): PluginApiByType[T] {
+/** `coalesceBatch`: single-text vectorize calls in one event-loop turn go out as one Embed of up to this many (1 = off). */
+export function createApi<T extends PluginType>(type: T, source: ConnectionSource, coalesceBatch: number): PluginApiByType[T] {
   const factories: { [K in PluginType]: (s: ConnectionSource) => PluginApiByType[K] } = {
-    vectorizer: vectorizerApi,
+    vectorizer: (s) => coalesceVectorize(vectorizerApi(s), coalesceBatch),
     transformer: transformerApi,
     reranker: rerankerApi,
     generator: generatorApi,

@@ -23,6 +23,8 @@ export interface GrpcRuntimeOptions {
   stopGraceMs?: number;
   /** Where a child's PATH and locale come from (default: the gateway's environment). */
   parentEnv?: NodeJS.ProcessEnv;
+  /** Cap on coalesced single-text vectorize batches (MODGATE_COALESCE_BATCH; 1 = off). */
+  coalesceBatch?: number;
 }
 
 export const GRPC_DEFAULTS = {
@@ -53,6 +55,7 @@ export class GrpcRuntime implements Runtime {
       stableAfterMs: options.stableAfterMs ?? GRPC_DEFAULTS.stableAfterMs,
       stopGraceMs: options.stopGraceMs ?? GRPC_DEFAULTS.stopGraceMs,
       parentEnv: options.parentEnv,
+      coalesceBatch: options.coalesceBatch,
     };
     process.on('exit', this.killAllOnExit);
   }
@@ -64,6 +67,7 @@ export class GrpcRuntime implements Runtime {
       remote = await RemotePlugin.connect(request, {
         connectTimeoutMs: this.supervision.startTimeoutMs,
         healthIntervalMs: this.supervision.healthIntervalMs,
+        coalesceBatch: this.supervision.coalesceBatch,
         onStopped: () => {
           if (remote) this.remotes.delete(remote);
         },

@@ -6,6 +6,7 @@
 import type { LoadRequest, LoadedPlugin, Availability } from '../../core/runtime.js';
 import type { HealthStatus, PluginApiByType, PluginType } from '../../core/types.js';
 import { ModgateError, messageOf } from '../../errors.js';
+import { coalesceLimit } from '../coalesce.js';
 import { createApi, type ConnectionSource } from './api.js';
 import { RestartBackoff, type BackoffOptions } from './backoff.js';
 import { PluginChannel } from './channel.js';
@@ -27,6 +28,8 @@ export interface SupervisionOptions {
   stopGraceMs: number;
   /** Where PATH and the locale for the child come from. */
   parentEnv?: NodeJS.ProcessEnv;
+  /** Gateway-wide cap on coalesced vectorize batches (MODGATE_COALESCE_BATCH; 1 = off). */
+  coalesceBatch?: number;
 }
 
 export type SupervisorState = 'starting' | 'serving' | 'restarting' | 'failed' | 'stopped';
@@ -76,7 +79,8 @@ export class LocalPlugin implements LoadedPlugin, ConnectionSource {
   private constructor(private readonly init: LocalPluginInit) {
     this.pluginName = init.request.manifest.metadata.name;
     this.backoff = new RestartBackoff(init.options.backoff);
-    this.api = createApi(init.request.manifest.spec.type, this);
+    const { spec } = init.request.manifest;
+    this.api = createApi(spec.type, this, coalesceLimit(spec.capabilities?.maxBatchSize, init.options.coalesceBatch));
   }
 
   /** Starts the first process; throws (422) with the reason when it does not come up. */

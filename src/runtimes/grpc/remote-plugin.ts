@@ -8,6 +8,7 @@ import { assertInsidePluginDir } from '../../core/manifest.js';
 import type { Availability, LoadRequest, LoadedPlugin } from '../../core/runtime.js';
 import type { HealthStatus, PluginApiByType, PluginType } from '../../core/types.js';
 import { ModgateError, messageOf } from '../../errors.js';
+import { coalesceLimit } from '../coalesce.js';
 import { createApi, type ConnectionSource } from './api.js';
 import { PluginChannel } from './channel.js';
 import { establish } from './establish.js';
@@ -18,6 +19,8 @@ export interface RemoteOptions {
   connectTimeoutMs: number;
   /** Health check (or reconnect attempt) period. */
   healthIntervalMs: number;
+  /** Gateway-wide cap on coalesced vectorize batches (1 = off). */
+  coalesceBatch?: number;
   /** Called once the plugin is stopped, so the runtime can forget it. */
   onStopped?(): void;
 }
@@ -48,7 +51,8 @@ export class RemotePlugin implements LoadedPlugin, ConnectionSource {
     private readonly options: RemoteOptions,
   ) {
     this.pluginName = request.manifest.metadata.name;
-    this.api = createApi(request.manifest.spec.type, this);
+    const { spec } = request.manifest;
+    this.api = createApi(spec.type, this, coalesceLimit(spec.capabilities?.maxBatchSize, options.coalesceBatch));
   }
 
   static async connect(request: LoadRequest, options: RemoteOptions): Promise<RemotePlugin> {

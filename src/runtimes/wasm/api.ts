@@ -16,16 +16,24 @@ import type {
   Vectorizer,
 } from '../../core/types.js';
 import { ModgateError } from '../../errors.js';
+import { coalesceVectorize } from '../coalesce.js';
 import type { WireObject } from './outputs.js';
 import type { WasmRequest } from './tasks.js';
 
 export type PoolCall = (request: WasmRequest, signal: AbortSignal) => Promise<{ value: unknown; vectors?: ArrayBuffer }>;
 
-export function createApi<T extends PluginType>(type: T, plugin: string, call: PoolCall, dimensions: number | undefined): PluginApiByType[T] {
+export function createApi<T extends PluginType>(
+  type: T,
+  plugin: string,
+  call: PoolCall,
+  dimensions: number | undefined,
+  /** Single-text vectorize calls in one event-loop turn become one task of up to this many (1 = off). */
+  coalesceBatch: number,
+): PluginApiByType[T] {
   const json = async <R>(name: Extract<WasmRequest, { op: 'json' }>['export'], input: unknown, ctx: CallContext): Promise<R> =>
     (await call({ op: 'json', export: name, input }, ctx.signal)).value as R;
   const apis: { [K in PluginType]: () => PluginApiByType[K] } = {
-    vectorizer: () => vectorizer(plugin, call, dimensions!),
+    vectorizer: () => coalesceVectorize(vectorizer(plugin, call, dimensions!), coalesceBatch),
     transformer: () => transformer(call),
     reranker: (): Reranker => ({
       rerank: (query, documents, topN, ctx) => json('mg_rerank', { query, documents, ...(topN !== undefined ? { topN } : {}) }, ctx),
