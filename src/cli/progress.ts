@@ -9,7 +9,8 @@ export function progressFactory(out: Output) {
     const bar = new cliProgress.SingleBar(
       {
         format: `${label} [{bar}] {percentage}% | {value}/{total} bytes`,
-        stream: process.stderr,
+        // The command's own stderr (process.stderr when run for real), so tests can watch it.
+        stream: out.io.stderr as NodeJS.WritableStream,
         hideCursor: true,
         clearOnComplete: false,
       },
