@@ -60,11 +60,9 @@ export function sendVectorsJson(reply: FastifyReply, body: VectorizeBody): Fasti
   return reply.serializer(vectorizeJson).send(body);
 }
 
+/** TypedArray join writes each value as `'' + value` does (and as fast-json-stringify does), natively. */
 function floatsJson(vector: Float32Array): string {
-  if (vector.length === 0) return '[]';
-  let out = '[' + vector[0];
-  for (let i = 1; i < vector.length; i++) out += ',' + vector[i];
-  return out + ']';
+  return `[${vector.join(',')}]`;
 }
 
 /** A plain copy loop: Array.from on a typed array goes through the iterator and was ~6x slower (bench/). */
