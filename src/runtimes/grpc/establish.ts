@@ -2,6 +2,7 @@
 // config, which may hold secrets), configure it, check what it reports against the
 // manifest, and require a SERVING health answer. Used at load, after every restart of a
 // local process and on every reconnect to a remote one.
+import { expectedDimensions } from '../../core/dimensions.js';
 import type { Manifest } from '../../core/manifest.js';
 import { ModgateError, messageOf } from '../../errors.js';
 import type { PluginChannel } from './channel.js';
@@ -62,17 +63,6 @@ export function checkIdentity(name: string, manifest: Manifest, info: PluginInfo
   if (info.type !== manifest.spec.type) {
     throw refuse(name, `GetInfo says it is a ${JSON.stringify(info.type)} but plugin.yaml says spec.type: ${manifest.spec.type}`);
   }
-}
-
-/**
- * The vector length the manifest expects: `config.dimensions` when the manifest declares such a
- * config key (the operator may change the size), else `capabilities.dimensions`.
- */
-export function expectedDimensions(manifest: Manifest, config: Record<string, unknown>): { value: number; from: string } | undefined {
-  const configured = config.dimensions;
-  if (manifest.spec.config?.dimensions && typeof configured === 'number') return { value: configured, from: 'config.dimensions' };
-  const declared = manifest.spec.capabilities?.dimensions;
-  return declared === undefined ? undefined : { value: declared, from: 'spec.capabilities.dimensions' };
 }
 
 export function checkCapabilities(

@@ -3,7 +3,8 @@
 // worker pool, never on the event loop, each plugin limited to its resources.cpu worth of
 // concurrent calls. docs/wasm.md describes the runtime for operators.
 import { readFile } from 'node:fs/promises';
-import { assertInsidePluginDir, type Manifest } from '../../core/manifest.js';
+import { expectedDimensions } from '../../core/dimensions.js';
+import { assertInsidePluginDir } from '../../core/manifest.js';
 import type { LoadRequest, LoadedPlugin, Runtime } from '../../core/runtime.js';
 import type { PluginType } from '../../core/types.js';
 import { ModgateError, messageOf } from '../../errors.js';
@@ -116,19 +117,6 @@ export class WasmRuntime implements Runtime {
     this.pool = undefined;
     await pool?.close();
   }
-}
-
-/**
- * The vector length the manifest expects: `config.dimensions` when the manifest declares such a
- * config key (the operator may change the size, e.g. the bundled hash-embedder-wasm), else
- * `spec.capabilities.dimensions`; undefined when it names neither. The same rule as the gRPC
- * runtime's expectedDimensions (src/runtimes/grpc/establish.ts).
- */
-export function expectedDimensions(manifest: Manifest, config: Record<string, unknown>): { value: number; from: string } | undefined {
-  const configured = config.dimensions;
-  if (manifest.spec.config?.dimensions && typeof configured === 'number') return { value: configured, from: 'config.dimensions' };
-  const declared = manifest.spec.capabilities?.dimensions;
-  return declared === undefined ? undefined : { value: declared, from: 'spec.capabilities.dimensions' };
 }
 
 /** Aborts after ms with a MODGATE_PLUGIN_TIMEOUT reason (the timer does not keep the process alive). */
