@@ -6,7 +6,12 @@ import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
 
 type Bindings = Parameters<FastifyBaseLogger['child']>[0];
 type ChildOptions = Parameters<FastifyBaseLogger['child']>[1];
-type LogArgs = Parameters<FastifyBaseLogger['info']>;
+type LogMethod = (...args: Parameters<FastifyBaseLogger['info']>) => void;
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+
+// The level methods are added to the prototype below, one per level.
+interface LazyChildLogger extends Record<(typeof LEVELS)[number], LogMethod> {}
 
 class LazyChildLogger {
   private made: FastifyBaseLogger | undefined;
@@ -17,7 +22,8 @@ class LazyChildLogger {
     private readonly options: ChildOptions,
   ) {}
 
-  private get logger(): FastifyBaseLogger {
+  /** The real child logger, made on first use. */
+  get logger(): FastifyBaseLogger {
     return (this.made ??= this.parent.child(this.bindings, this.options));
   }
 
@@ -33,31 +39,13 @@ class LazyChildLogger {
     return this.logger.child(bindings, options);
   }
 
-  fatal(...args: LogArgs): void {
-    this.logger.fatal(...args);
-  }
-
-  error(...args: LogArgs): void {
-    this.logger.error(...args);
-  }
-
-  warn(...args: LogArgs): void {
-    this.logger.warn(...args);
-  }
-
-  info(...args: LogArgs): void {
-    this.logger.info(...args);
-  }
-
-  debug(...args: LogArgs): void {
-    this.logger.debug(...args);
-  }
-
-  trace(...args: LogArgs): void {
-    this.logger.trace(...args);
-  }
-
   silent(): void {}
+}
+
+for (const level of LEVELS) {
+  LazyChildLogger.prototype[level] = function (this: LazyChildLogger, ...args) {
+    (this.logger[level] as LogMethod)(...args);
+  };
 }
 
 export const lazyChildLoggerFactory: NonNullable<FastifyServerOptions['childLoggerFactory']> = (logger, bindings, options) =>
