@@ -5,6 +5,7 @@ import { assertInsidePluginDir } from '../../core/manifest.js';
 import type { LoadRequest, LoadedPlugin, Runtime } from '../../core/runtime.js';
 import { ModgateError } from '../../errors.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { killGroup } from './launcher.js';
 import { LocalPlugin, type SupervisionOptions } from './local-plugin.js';
 import { loadProtocol } from './protocol.js';
 import { RemotePlugin } from './remote-plugin.js';
@@ -41,7 +42,7 @@ export class GrpcRuntime implements Runtime {
   private readonly remotes = new Set<RemotePlugin>();
   /** Last resort when the gateway exits without closing: no plugin process outlives it. */
   private readonly killAllOnExit = () => {
-    for (const plugin of this.live) if (plugin.pid !== undefined) tryKill(plugin.pid);
+    for (const plugin of this.live) if (plugin.pid !== undefined) killGroup(plugin.pid);
   };
 
   constructor(options: GrpcRuntimeOptions) {
@@ -106,16 +107,5 @@ export class GrpcRuntime implements Runtime {
   /** Pids of the plugin processes running now (for tests and diagnostics). */
   pids(): number[] {
     return [...this.live].map((p) => p.pid).filter((pid): pid is number => pid !== undefined);
-  }
-}
-
-/** SIGKILLs a plugin process and its process group (each plugin leads one: launcher.ts). */
-function tryKill(pid: number): void {
-  for (const target of [-pid, pid]) {
-    try {
-      process.kill(target, 'SIGKILL');
-    } catch {
-      // already gone
-    }
   }
 }

@@ -103,7 +103,7 @@ export async function launch(request: LaunchRequest): Promise<LaunchedProcess> {
       if (exitInfo) return;
       exitInfo = info;
       // Whatever the process started and left behind in its group ends with it.
-      if (pid !== undefined && sweepGroup(pid) && !groupKilled) log.warn(`process ${pid} left processes behind in its group; killed them`);
+      if (pid !== undefined && killGroup(pid) && !groupKilled) log.warn(`process ${pid} left processes behind in its group; killed them`);
       // The folder only ever holds the plugin's socket; a crashed plugin leaves it behind.
       void rm(socketDir, { recursive: true, force: true }).finally(() => resolve(info));
     };
@@ -209,8 +209,8 @@ export async function launch(request: LaunchRequest): Promise<LaunchedProcess> {
   }
 }
 
-/** SIGKILLs what is left of process group `pgid`; true when something was. */
-function sweepGroup(pgid: number): boolean {
+/** SIGKILLs process group `pgid` (each plugin process leads its own); true when something was there. */
+export function killGroup(pgid: number): boolean {
   try {
     process.kill(-pgid, 'SIGKILL');
     return true;
