@@ -29,11 +29,9 @@ export function coalesceVectorize(inner: Vectorizer, maxBatch: number): Vectoriz
   let waiting: Waiting[] = [];
 
   const flush = (): void => {
-    while (waiting.length > 0) {
-      const batch = waiting.slice(0, maxBatch);
-      waiting = waiting.slice(batch.length);
-      void run(batch);
-    }
+    const all = waiting;
+    waiting = [];
+    for (let i = 0; i < all.length; i += maxBatch) void run(all.slice(i, i + maxBatch));
   };
 
   const run = async (batch: Waiting[]): Promise<void> => {
