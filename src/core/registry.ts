@@ -77,11 +77,16 @@ export class Registry {
     if (handle.type !== type) {
       throw new ModgateError(
         'MODGATE_UNSUPPORTED_OPERATION',
-        `plugin "${name}" is a ${handle.type}; this operation needs a ${type}`,
+        `plugin "${name}" is ${withArticle(handle.type)}; this operation needs ${withArticle(type)}`,
       );
     }
     return handle;
   }
+}
+
+/** "a vectorizer", "an auth". */
+function withArticle(type: PluginType): string {
+  return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
 }
 
 export function notFound(name: string): ModgateError {

@@ -28,6 +28,8 @@ function expectError(t: Assert, res: LightMyRequestResponse, status: number, cod
   t.notMatch(res.body, /\n\s+at /, 'no stack trace');
 }
 
+const an = (type: string) => `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
+
 /** The whole body of the error for a plugin of the wrong type. */
 function expectWrongType(t: Assert, res: LightMyRequestResponse, name: string, type: string, needed: string): void {
   t.equal(res.statusCode, 400);
@@ -35,7 +37,7 @@ function expectWrongType(t: Assert, res: LightMyRequestResponse, name: string, t
     statusCode: 400,
     code: 'MODGATE_UNSUPPORTED_OPERATION',
     error: 'Bad Request',
-    message: `plugin "${name}" is a ${type}; this operation needs a ${needed}`,
+    message: `plugin "${name}" is ${an(type)}; this operation needs ${an(needed)}`,
   });
 }
 
@@ -96,6 +98,7 @@ t.test('authenticate and authorize: bad bodies, the wrong plugin type', async (t
   expectError(t, await post(authenticate, { username: 'alice', password: ['x'] }), 400, 'MODGATE_VALIDATION', /^body\/password must be string$/);
   expectError(t, await post(authenticate, 'a-token'), 400, 'MODGATE_VALIDATION', /^body must be object$/);
   expectWrongType(t, await post('/plugins/hash-embedder/authenticate', { token: 'k' }), 'hash-embedder', 'vectorizer', 'auth');
+  t.match((await post('/plugins/hash-embedder/authenticate', { token: 'k' })).json(), { message: /is a vectorizer; this operation needs an auth$/ }, 'the article fits the type');
   expectWrongType(t, await post('/plugins/fs-storage/authenticate', { token: 'k' }), 'fs-storage', 'storage', 'auth');
   expectUnknown(t, await post('/plugins/no-such-auth/authenticate', { token: 'k' }), 'no-such-auth');
 
