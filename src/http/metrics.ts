@@ -8,7 +8,9 @@
 // in one lazily created registry shared by every app: collecting them per app would add an
 // event-loop monitor and GC observer for every app ever built.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { BATCH_SIZE_BUCKETS, readBatchSizes, type BatchSizes } from '../core/batch-sizes.js';
 import type { CallObserver } from '../core/invoke.js';
+import type { PluginHandle } from '../core/lifecycle.js';
 import type { ManagerEvents, PluginManager } from '../core/manager.js';
 import type { CallOutcome } from '../core/stats.js';
 import { PLUGIN_STATES, type PluginState } from '../core/types.js';
@@ -83,8 +85,46 @@ class CallSeries {
   }
 }
 
+const BATCH_SIZE = 'modgate_coalesced_batch_size';
+const BATCH_SIZE_HELP =
+  'Texts per vectorize call to a WASM or gRPC plugin when single-text requests are coalesced into batches (since the version was loaded)';
+
 const DURATION = 'modgate_plugin_call_duration_seconds';
 const DURATION_HELP = 'Time from taking the lease to the answer (or the error), by plugin and operation';
+
+/** One labelled histogram's counts: per bucket (not cumulative), then all observations. */
+interface HistogramCounts {
+  labels: Record<string, string>;
+  buckets: ArrayLike<number>;
+  count: number;
+  sum: number;
+}
+
+/** A prom-client metric that reads histogram counts kept elsewhere at scrape time. */
+function histogramCollector(name: string, help: string, bounds: readonly number[], read: () => HistogramCounts[]) {
+  const values = () => {
+    const out: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> = [];
+    for (const { labels, buckets, count, sum } of read()) {
+      let cumulative = 0;
+      for (let i = 0; i < bounds.length; i++) {
+        cumulative += buckets[i];
+        out.push({ metricName: `${name}_bucket`, labels: { ...labels, le: bounds[i] }, value: cumulative });
+      }
+      out.push({ metricName: `${name}_bucket`, labels: { ...labels, le: '+Inf' }, value: count });
+      out.push({ metricName: `${name}_sum`, labels, value: sum });
+      out.push({ metricName: `${name}_count`, labels, value: count });
+    }
+    return out;
+  };
+  return {
+    name,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
+    get: async () => ({ name, help, type: 'histogram', aggregator: 'sum', values: values() }),
+    reset: () => undefined,
+  };
+}
 
 export class GatewayMetrics implements CallObserver, ManagerEvents {
   readonly registry = new Registry();
@@ -121,6 +161,7 @@ export class GatewayMetrics implements CallObserver, ManagerEvents {
       },
     });
     this.registry.registerMetric(this.durationHistogram() as never);
+    this.registry.registerMetric(this.batchSizeHistogram() as never);
     new Gauge({
       name: 'modgate_plugin_calls_in_flight',
       help: 'Plugin calls running now, by plugin and operation',
@@ -232,29 +273,25 @@ export class GatewayMetrics implements CallObserver, ManagerEvents {
    * on every observe(), which cost more than the rest of a native call's bookkeeping.
    */
   private durationHistogram() {
-    const values = () => {
-      const out: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> = [];
-      for (const s of this.allSeries()) {
-        const labels = { plugin: s.plugin, operation: s.operation };
-        let cumulative = 0;
-        for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
-          cumulative += s.buckets[i];
-          out.push({ metricName: `${DURATION}_bucket`, labels: { ...labels, le: LATENCY_BUCKETS[i] }, value: cumulative });
-        }
-        out.push({ metricName: `${DURATION}_bucket`, labels: { ...labels, le: '+Inf' }, value: s.count });
-        out.push({ metricName: `${DURATION}_sum`, labels, value: s.sum });
-        out.push({ metricName: `${DURATION}_count`, labels, value: s.count });
-      }
-      return out;
-    };
-    return {
-      name: DURATION,
-      help: DURATION_HELP,
-      type: 'histogram',
-      aggregator: 'sum',
-      get: async () => ({ name: DURATION, help: DURATION_HELP, type: 'histogram', aggregator: 'sum', values: values() }),
-      reset: () => undefined,
-    };
+    return histogramCollector(DURATION, DURATION_HELP, LATENCY_BUCKETS, () =>
+      [...this.allSeries()].map((s) => ({ labels: { plugin: s.plugin, operation: s.operation }, buckets: s.buckets, count: s.count, sum: s.sum })),
+    );
+  }
+
+  /** Coalesced batch sizes, read from each vectorizer's describe().coalescing at scrape time. */
+  private batchSizeHistogram() {
+    return histogramCollector(BATCH_SIZE, BATCH_SIZE_HELP, BATCH_SIZE_BUCKETS, () =>
+      this.coalescedBatchSizes().map(([plugin, sizes]) => ({ labels: { plugin }, buckets: sizes.buckets, count: sizes.calls, sum: sizes.texts })),
+    );
+  }
+
+  private coalescedBatchSizes(): Array<[string, BatchSizes]> {
+    const found: Array<[string, BatchSizes]> = [];
+    for (const handle of this.manager?.registry.list() ?? []) {
+      const sizes = readBatchSizes((this.describe(handle)?.coalescing as { batchSizes?: unknown } | undefined)?.batchSizes);
+      if (sizes) found.push([handle.name, sizes]);
+    }
+    return found;
   }
 
   private states(): Array<[string, PluginState]> {
@@ -270,16 +307,20 @@ export class GatewayMetrics implements CallObserver, ManagerEvents {
     const facts: Array<[string, number]> = [];
     for (const handle of this.manager?.registry.list() ?? []) {
       if (handle.manifest.spec.runtime !== runtime) continue;
-      let described: Record<string, unknown> | undefined;
-      try {
-        described = handle.loaded?.describe?.();
-      } catch {
-        continue; // a runtime that cannot describe itself right now has no sample this scrape
-      }
+      const described = this.describe(handle);
       const field = fields.find((f) => typeof described?.[f] === 'number' && Number.isFinite(described[f]));
       if (field) facts.push([handle.name, described![field] as number]);
     }
     return facts;
+  }
+
+  /** What a plugin's runtime says about it; undefined when it cannot describe itself right now (no sample this scrape). */
+  private describe(handle: PluginHandle): Record<string, unknown> | undefined {
+    try {
+      return handle.loaded?.describe?.();
+    } catch {
+      return undefined;
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 import t from 'tap';
 import type { CallContext, Vectorizer } from '../../src/core/types.js';
-import { COALESCE_MAX_BATCH, coalesceLimit, coalesceVectorize } from '../../src/runtimes/coalesce.js';
+import { BATCH_SIZE_BUCKETS, BatchSizes, readBatchSizes } from '../../src/core/batch-sizes.js';
+import { COALESCE_MAX_BATCH, coalesceVectorize, coalescingFor, describeCoalescing, type Coalescing } from '../../src/runtimes/coalesce.js';
 
 /** A small vectorizer that records how it was called: vector = [length, first char code]. */
 function recording(options: { failOn?: string; hangBatches?: boolean } = {}) {
@@ -26,11 +27,14 @@ function recording(options: { failOn?: string; hangBatches?: boolean } = {}) {
   return { inner, calls };
 }
 
+/** Coalescing of up to maxBatch texts, with room for many batches in flight unless told. */
+const settings = (maxBatch: number, maxInFlight = 8): Coalescing => ({ maxBatch, maxInFlight, sizes: new BatchSizes() });
+
 const ctx = (signal = new AbortController().signal): CallContext => ({ signal, timeoutMs: 1000 });
 
 t.test('calls in the same turn become one batch call, each caller gets its own vector', async (t) => {
   const { inner, calls } = recording();
-  const v = coalesceVectorize(inner, 64);
+  const v = coalesceVectorize(inner, settings(64));
   const texts = Array.from({ length: 10 }, (_, i) => `text ${'x'.repeat(i)}`);
   const vectors = await Promise.all(texts.map((text) => v.vectorize(text, ctx())));
   t.same(calls.map((c) => [c.kind, c.texts.length]), [['batch', 10]]);
@@ -41,7 +45,7 @@ t.test('calls in the same turn become one batch call, each caller gets its own v
 
 t.test('a lone call goes to the plugin as a single call; batches pass through', async (t) => {
   const { inner, calls } = recording();
-  const v = coalesceVectorize(inner, 64);
+  const v = coalesceVectorize(inner, settings(64));
   t.same(Array.from(await v.vectorize('abc', ctx())), [3, 97]);
   t.same(Array.from((await v.vectorizeBatch(['a', 'bb'], ctx()))[1]), [2, 98]);
   t.same(calls.map((c) => [c.kind, c.texts]), [['one', ['abc']], ['batch', ['a', 'bb']]]);
@@ -49,17 +53,77 @@ t.test('a lone call goes to the plugin as a single call; batches pass through', 
 
 t.test('batches are cut at maxBatch', async (t) => {
   const { inner, calls } = recording();
-  const v = coalesceVectorize(inner, 4);
+  const v = coalesceVectorize(inner, settings(4));
   await Promise.all(Array.from({ length: 10 }, (_, i) => v.vectorize(`t${i}`, ctx())));
   t.same(calls.map((c) => c.texts.length), [4, 4, 2]);
-  t.equal(coalesceLimit(undefined), COALESCE_MAX_BATCH);
-  t.equal(coalesceLimit(8), 8);
-  t.equal(coalesceLimit(10_000), COALESCE_MAX_BATCH);
+});
+
+t.test('settings for a plugin: the smaller of the two batch caps, one batch in flight per core plus one', async (t) => {
+  t.equal(coalescingFor(undefined, 1000).maxBatch, COALESCE_MAX_BATCH);
+  t.equal(coalescingFor(8, 1000).maxBatch, 8);
+  t.equal(coalescingFor(10_000, 1000).maxBatch, COALESCE_MAX_BATCH);
+  t.equal(coalescingFor(undefined, 1000, 16).maxBatch, 16, 'MODGATE_COALESCE_BATCH');
+  t.equal(coalescingFor(undefined, 500).maxInFlight, 2);
+  t.equal(coalescingFor(undefined, 1000).maxInFlight, 2);
+  t.equal(coalescingFor(undefined, 4000).maxInFlight, 5);
+  t.equal(describeCoalescing(coalescingFor(undefined, 1000, 1)), undefined, 'coalescing off: nothing to describe');
+  const described = describeCoalescing(coalescingFor(32, 2000));
+  t.match(described, { maxBatch: 32, maxInFlight: 3 });
+  t.same(readBatchSizes(JSON.parse(JSON.stringify(described!.batchSizes))), { buckets: BATCH_SIZE_BUCKETS.map(() => 0), calls: 0, texts: 0 }, 'reads back after JSON');
+});
+
+t.test('with the batches in flight at the limit, new calls wait and leave together when one returns', async (t) => {
+  const releases: Array<() => void> = [];
+  const sent: string[][] = [];
+  const inner: Vectorizer = {
+    dimensions: 1,
+    async vectorize(text) {
+      sent.push([text]);
+      await new Promise<void>((resolve) => releases.push(resolve));
+      return Float32Array.of(text.length);
+    },
+    async vectorizeBatch(texts) {
+      sent.push(texts);
+      await new Promise<void>((resolve) => releases.push(resolve));
+      return texts.map((text) => Float32Array.of(text.length));
+    },
+  };
+  const s = settings(64, 1);
+  const v = coalesceVectorize(inner, s);
+  const first = v.vectorize('a', ctx());
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(sent, [['a']], 'a lone call on an idle plugin leaves at once');
+  const later = ['bb', 'ccc', 'dddd'].map((text) => v.vectorize(text, ctx()));
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(sent, [['a']], 'one batch in flight: the next calls wait');
+  releases.shift()!();
+  t.same(Array.from(await first), [1]);
+  for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+  t.same(sent, [['a'], ['bb', 'ccc', 'dddd']], 'they leave as one batch when it returns');
+  releases.shift()!();
+  t.same((await Promise.all(later)).map((x) => x[0]), [2, 3, 4]);
+  t.same({ calls: s.sizes.calls, texts: s.sizes.texts }, { calls: 2, texts: 4 });
+  t.same(s.sizes.buckets.slice(0, 3), [1, 0, 1], 'one call of 1 text, one of 3 (the <= 4 bucket)');
+});
+
+t.test('a caller who gives up while waiting is dropped before its batch leaves', async (t) => {
+  const { inner, calls } = recording();
+  const s = settings(64, 1);
+  const v = coalesceVectorize(inner, s);
+  const leaving = new AbortController();
+  const first = v.vectorize('first', ctx());
+  const gone = v.vectorize('gone', ctx(leaving.signal));
+  const stays = v.vectorize('stays', ctx());
+  leaving.abort(new Error('caller left'));
+  await t.rejects(gone, { message: 'caller left' });
+  t.same((await Promise.all([first, stays])).map((x) => x[0]), [5, 5]);
+  t.same(calls.map((c) => c.texts), [['first', 'stays']], 'the plugin never sees the text of the caller who left');
+  t.equal(s.sizes.texts, 2);
 });
 
 t.test('a failing batch is retried text by text: only the bad input fails', async (t) => {
   const { inner, calls } = recording({ failOn: 'poison' });
-  const v = coalesceVectorize(inner, 64);
+  const v = coalesceVectorize(inner, settings(64));
   const results = await Promise.allSettled(['good', 'poison', 'fine'].map((text) => v.vectorize(text, ctx())));
   t.same(
     results.map((r) => r.status),
@@ -71,7 +135,7 @@ t.test('a failing batch is retried text by text: only the bad input fails', asyn
 
 t.test('the batch is aborted only when every caller has gone', async (t) => {
   const { inner, calls } = recording({ hangBatches: true });
-  const v = coalesceVectorize(inner, 64);
+  const v = coalesceVectorize(inner, settings(64));
   const first = new AbortController();
   const second = new AbortController();
   const a = v.vectorize('a', ctx(first.signal));
@@ -89,7 +153,7 @@ t.test('the batch is aborted only when every caller has gone', async (t) => {
 
 t.test('callers already gone before the flush abort the batch at once', async (t) => {
   const { inner, calls } = recording({ hangBatches: true });
-  const v = coalesceVectorize(inner, 64);
+  const v = coalesceVectorize(inner, settings(64));
   const gone = AbortSignal.abort(new Error('gone early'));
   const results = await Promise.allSettled([v.vectorize('a', ctx(gone)), v.vectorize('b', ctx(gone))]);
   t.same(results.map((r) => r.status), ['rejected', 'rejected']);

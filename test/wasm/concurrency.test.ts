@@ -4,6 +4,7 @@
 import t from 'tap';
 import { buildTestApp } from '../helpers/app.js';
 import { errorOf, pluginsRoot } from './helpers.js';
+import { parseSamples, sampleValue } from '../metrics/prometheus.js';
 
 const encoder = new TextEncoder();
 const markerConfig = 'marker: { type: integer, default: 1 }';
@@ -122,7 +123,16 @@ t.test('single-text calls that arrive together reach the plugin as one batch cal
     t.ok(responses.every((r) => r.statusCode === 200), `coalesceBatch ${coalesceBatch}: every call succeeded`);
     const vectors = responses.map((r) => (r.json() as { vector: number[] }).vector);
     t.same(vectors.map((v) => v[0]), texts.map((text) => text.length), `coalesceBatch ${coalesceBatch}: each caller got its own vector`);
-    return new Set(vectors.map((v) => v[1])).size;
+    const pluginCalls = new Set(vectors.map((v) => v[1])).size;
+    const samples = parseSamples((await app.inject({ url: '/metrics' })).body);
+    const series = { plugin: 'counter-vectorizer' };
+    if (coalesceBatch > 1) {
+      t.equal(sampleValue(samples, 'modgate_coalesced_batch_size_count', series), pluginCalls, '/metrics counts the plugin calls the plugin itself counted');
+      t.equal(sampleValue(samples, 'modgate_coalesced_batch_size_sum', series), texts.length, '/metrics counts every text once');
+    } else {
+      t.equal(sampleValue(samples, 'modgate_coalesced_batch_size_count', series), undefined, 'coalescing off: no batch-size series');
+    }
+    return pluginCalls;
   };
   t.ok((await servedBy(64)) < texts.length, 'coalesced: fewer plugin calls than HTTP calls');
   t.equal(await servedBy(1), texts.length, 'coalescing off: one plugin call per HTTP call');

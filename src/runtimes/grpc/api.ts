@@ -13,7 +13,7 @@ import type {
   Vectorizer,
 } from '../../core/types.js';
 import { ModgateError } from '../../errors.js';
-import { coalesceVectorize } from '../coalesce.js';
+import { coalesceVectorize, type Coalescing } from '../coalesce.js';
 import type { PluginChannel } from './channel.js';
 import type {
   AuthenticateResponse,
@@ -48,10 +48,10 @@ export interface ConnectionSource {
   suspect?(): void;
 }
 
-/** `coalesceBatch`: single-text vectorize calls in one event-loop turn go out as one Embed of up to this many (1 = off). */
-export function createApi<T extends PluginType>(type: T, source: ConnectionSource, coalesceBatch: number): PluginApiByType[T] {
+/** `coalescing`: how single-text vectorize calls are gathered into Embed batches (runtimes/coalesce.ts). */
+export function createApi<T extends PluginType>(type: T, source: ConnectionSource, coalescing: Coalescing): PluginApiByType[T] {
   const factories: { [K in PluginType]: (s: ConnectionSource) => PluginApiByType[K] } = {
-    vectorizer: (s) => coalesceVectorize(vectorizerApi(s), coalesceBatch),
+    vectorizer: (s) => coalesceVectorize(vectorizerApi(s), coalescing),
     transformer: transformerApi,
     reranker: rerankerApi,
     generator: generatorApi,
@@ -73,7 +73,7 @@ async function unary<R>(source: ConnectionSource, method: string, request: objec
 function vectorizerApi(source: ConnectionSource): Vectorizer {
   const embed = async (texts: string[], ctx: CallContext) => {
     const response = await unary<EmbedResponse>(source, 'Embed', { texts }, ctx);
-    return response.vectors.map((v) => Float32Array.from(v.values));
+    return response.vectors.map((v) => v.values);
   };
   return {
     get dimensions() {

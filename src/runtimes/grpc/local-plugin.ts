@@ -6,7 +6,7 @@
 import type { LoadRequest, LoadedPlugin, Availability } from '../../core/runtime.js';
 import type { HealthStatus, PluginApiByType, PluginType } from '../../core/types.js';
 import { ModgateError, messageOf } from '../../errors.js';
-import { coalesceLimit } from '../coalesce.js';
+import { coalescingFor, describeCoalescing, type Coalescing } from '../coalesce.js';
 import { createApi, type ConnectionSource } from './api.js';
 import { RestartBackoff, type BackoffOptions } from './backoff.js';
 import { PluginChannel } from './channel.js';
@@ -75,12 +75,14 @@ export class LocalPlugin implements LoadedPlugin, ConnectionSource {
   /** A restart in progress, and how to cancel it when the plugin is stopped meanwhile. */
   private restarting: Promise<void> | undefined;
   private readonly restartAbort = new AbortController();
+  private readonly coalescing: Coalescing;
 
   private constructor(private readonly init: LocalPluginInit) {
     this.pluginName = init.request.manifest.metadata.name;
     this.backoff = new RestartBackoff(init.options.backoff);
     const { spec } = init.request.manifest;
-    this.api = createApi(spec.type, this, coalesceLimit(spec.capabilities?.maxBatchSize, init.options.coalesceBatch));
+    this.coalescing = coalescingFor(spec.capabilities?.maxBatchSize, init.request.limits.cpuMillis, init.options.coalesceBatch);
+    this.api = createApi(spec.type, this, this.coalescing);
   }
 
   /** Starts the first process; throws (422) with the reason when it does not come up. */
@@ -175,6 +177,7 @@ export class LocalPlugin implements LoadedPlugin, ConnectionSource {
       if (generation.info.version) info.pluginVersion = generation.info.version;
     }
     if (this.init.request.manifest.spec.resources?.memory !== undefined) info.addressSpaceLimitBytes = this.init.request.limits.memoryBytes;
+    if (this.init.request.manifest.spec.type === 'vectorizer') info.coalescing = describeCoalescing(this.coalescing);
     return info;
   }
 

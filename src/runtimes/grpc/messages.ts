@@ -32,8 +32,9 @@ export interface EmbedRequest {
   texts: string[];
 }
 
+/** Read and written by vector-codec.ts: values arrive as Float32Arrays and may be sent as one. */
 export interface EmbedResponse {
-  vectors: Array<{ values: number[] }>;
+  vectors: Array<{ values: Float32Array }>;
 }
 
 export interface TransformRequest {

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { decodeEmbedResponse, encodeEmbedResponse } from './vector-codec.js';
 
 /** Version of proto/modgate/plugin/v1/plugin.proto (the handshake's second field). */
 export const PLUGIN_PROTOCOL_VERSION = 1;
@@ -77,6 +78,9 @@ export function loadProtocol(protoDir?: string): Protocol {
   const dir = protoDir ?? findProtoDir(dirname(fileURLToPath(import.meta.url)));
   if (cached?.dir === dir) return cached.protocol;
   const definition = protoLoader.loadSync([...PROTO_FILES], { ...LOADER_OPTIONS, includeDirs: [dir] });
+  const embed = (definition['modgate.plugin.v1.Vectorizer'] as grpc.ServiceDefinition).Embed;
+  embed.responseSerialize = encodeEmbedResponse as (value: unknown) => Buffer;
+  embed.responseDeserialize = decodeEmbedResponse;
   const root = grpc.loadPackageDefinition(definition) as unknown as {
     modgate: { plugin: { v1: Record<ServiceName, grpc.ServiceClientConstructor> } };
     grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };

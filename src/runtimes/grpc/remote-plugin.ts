@@ -8,7 +8,7 @@ import { assertInsidePluginDir } from '../../core/manifest.js';
 import type { Availability, LoadRequest, LoadedPlugin } from '../../core/runtime.js';
 import type { HealthStatus, PluginApiByType, PluginType } from '../../core/types.js';
 import { ModgateError, messageOf } from '../../errors.js';
-import { coalesceLimit } from '../coalesce.js';
+import { coalescingFor, describeCoalescing, type Coalescing } from '../coalesce.js';
 import { createApi, type ConnectionSource } from './api.js';
 import { PluginChannel } from './channel.js';
 import { establish } from './establish.js';
@@ -43,6 +43,7 @@ export class RemotePlugin implements LoadedPlugin, ConnectionSource {
   private stopped = false;
   private checking = false;
   private timer: NodeJS.Timeout | undefined;
+  private readonly coalescing: Coalescing;
 
   private constructor(
     private readonly request: LoadRequest,
@@ -52,7 +53,8 @@ export class RemotePlugin implements LoadedPlugin, ConnectionSource {
   ) {
     this.pluginName = request.manifest.metadata.name;
     const { spec } = request.manifest;
-    this.api = createApi(spec.type, this, coalesceLimit(spec.capabilities?.maxBatchSize, options.coalesceBatch));
+    this.coalescing = coalescingFor(spec.capabilities?.maxBatchSize, request.limits.cpuMillis, options.coalesceBatch);
+    this.api = createApi(spec.type, this, this.coalescing);
   }
 
   static async connect(request: LoadRequest, options: RemoteOptions): Promise<RemotePlugin> {
@@ -116,6 +118,7 @@ export class RemotePlugin implements LoadedPlugin, ConnectionSource {
     };
     if (!this.connection && this.reason) info.reason = this.reason;
     if (this.info?.version) info.pluginVersion = this.info.version;
+    if (this.request.manifest.spec.type === 'vectorizer') info.coalescing = describeCoalescing(this.coalescing);
     return info;
   }
 

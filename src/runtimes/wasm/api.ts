@@ -16,7 +16,7 @@ import type {
   Vectorizer,
 } from '../../core/types.js';
 import { ModgateError } from '../../errors.js';
-import { coalesceVectorize } from '../coalesce.js';
+import { coalesceVectorize, type Coalescing } from '../coalesce.js';
 import type { WireObject } from './outputs.js';
 import type { WasmRequest } from './tasks.js';
 
@@ -27,13 +27,13 @@ export function createApi<T extends PluginType>(
   plugin: string,
   call: PoolCall,
   dimensions: number | undefined,
-  /** Single-text vectorize calls in one event-loop turn become one task of up to this many (1 = off). */
-  coalesceBatch: number,
+  /** How single-text vectorize calls are gathered into batch tasks (runtimes/coalesce.ts). */
+  coalescing: Coalescing,
 ): PluginApiByType[T] {
   const json = async <R>(name: Extract<WasmRequest, { op: 'json' }>['export'], input: unknown, ctx: CallContext): Promise<R> =>
     (await call({ op: 'json', export: name, input }, ctx.signal)).value as R;
   const apis: { [K in PluginType]: () => PluginApiByType[K] } = {
-    vectorizer: () => coalesceVectorize(vectorizer(plugin, call, dimensions!), coalesceBatch),
+    vectorizer: () => coalesceVectorize(vectorizer(plugin, call, dimensions!), coalescing),
     transformer: () => transformer(call),
     reranker: (): Reranker => ({
       rerank: (query, documents, topN, ctx) => json('mg_rerank', { query, documents, ...(topN !== undefined ? { topN } : {}) }, ctx),

@@ -8,7 +8,7 @@ import { assertInsidePluginDir } from '../../core/manifest.js';
 import type { LoadRequest, LoadedPlugin, Runtime } from '../../core/runtime.js';
 import type { PluginType } from '../../core/types.js';
 import { ModgateError, messageOf } from '../../errors.js';
-import { coalesceLimit } from '../coalesce.js';
+import { coalescingFor, describeCoalescing } from '../coalesce.js';
 import { createApi, type PoolCall } from './api.js';
 import { WASM_PAGE_BYTES, formatBytes } from './binary.js';
 import type { ModuleRef } from './instance.js';
@@ -84,8 +84,9 @@ export class WasmRuntime implements Runtime {
     }
 
     let stopped = false;
+    const coalescing = coalescingFor(manifest.spec.capabilities?.maxBatchSize, limits.cpuMillis, this.options.coalesceBatch);
     return {
-      api: createApi(type, name, call, probe.dimensions, coalesceLimit(manifest.spec.capabilities?.maxBatchSize, this.options.coalesceBatch)),
+      api: createApi(type, name, call, probe.dimensions, coalescing),
       health: async () => {
         try {
           await call({ op: 'probe' }, timeoutSignal(limits.timeoutMs, `plugin "${name}" did not answer its health check within ${limits.timeoutMs} ms`));
@@ -108,6 +109,7 @@ export class WasmRuntime implements Runtime {
         wasiImports: prepared.wasiImports,
         workerRestarts: counters.workerRestarts,
         ...pool.describe(ref.id),
+        ...(type === 'vectorizer' ? { coalescing: describeCoalescing(coalescing) } : {}),
       }),
     };
   }

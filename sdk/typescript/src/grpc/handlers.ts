@@ -71,7 +71,7 @@ function vectorizerHandlers(get: InstanceSource<'vectorizer'>): grpc.UntypedServ
     Embed: unaryHandler(async ({ texts }: EmbedRequest, ctx) => {
       const api: Vectorizer = get();
       const vectors = texts.length === 1 ? [await api.vectorize(texts[0], ctx)] : await api.vectorizeBatch(texts, ctx);
-      return { vectors: vectors.map((v) => ({ values: Array.from(v) })) };
+      return { vectors: vectors.map((v) => ({ values: v })) };
     }),
   };
 }
