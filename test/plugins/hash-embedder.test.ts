@@ -6,7 +6,7 @@ import type { EmbedderConfig } from '../../plugins/hash-embedder/src/config.js';
 import { embed, featureCounts } from '../../plugins/hash-embedder/src/embed.js';
 import { fnv1a32 } from '../../plugins/hash-embedder/src/fnv.js';
 import { portableLog1p } from '../../plugins/hash-embedder/src/log1p.js';
-import { isTokenByte, tokenizeUtf8, tokenizeWords } from '../../sdk/typescript/src/text.js';
+import { asciiLowercaseBytes, isTokenByte, tokenizeUtf8, tokenizeWords } from '../../sdk/typescript/src/text.js';
 import type { PluginLogger, Vectorizer } from '../../sdk/typescript/src/index.js';
 
 const silent: PluginLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -53,6 +53,9 @@ t.test('tokenizer: ASCII lowercased, ASCII punctuation/whitespace/controls split
   t.equal(isTokenByte(0x80), true);
   t.equal(isTokenByte(0x5f), false);
   t.equal(isTokenByte(0x7f), false);
+  const mixed = Uint8Array.of(0x41, 0x5a, 0x61, 0x40, 0x5b, 0xc3, 0x84);
+  t.same(Array.from(asciiLowercaseBytes(mixed)), [0x61, 0x7a, 0x61, 0x40, 0x5b, 0xc3, 0x84], 'A-Z only; @ [ and UTF-8 bytes kept');
+  t.same(Array.from(mixed), [0x41, 0x5a, 0x61, 0x40, 0x5b, 0xc3, 0x84], 'asciiLowercaseBytes returns a copy');
 });
 
 t.test('FNV-1a 32 matches the published test vectors', async (t) => {

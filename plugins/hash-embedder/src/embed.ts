@@ -29,14 +29,12 @@ function bigramHash(previous: Uint8Array, token: Uint8Array): number {
 
 /** The n-grams of " token " (one space each side), n ascending, then start position ascending. */
 function addCharGrams(acc: Float64Array, token: Uint8Array, config: EmbedderConfig): void {
-  const padded = new Uint8Array(token.length + 2);
-  padded[0] = SPACE;
-  padded.set(token, 1);
-  padded[padded.length - 1] = SPACE;
+  // Reads " token " in place (no padded copy: an allocation per token cost more than the hashing).
+  const paddedLength = token.length + 2;
   for (let n = config.minN; n <= config.maxN; n++) {
-    for (let start = 0; start + n <= padded.length; start++) {
+    for (let start = 0; start + n <= paddedLength; start++) {
       let h = fnvByte(FNV_OFFSET_BASIS, SEED_CHAR);
-      for (let i = start; i < start + n; i++) h = fnvByte(h, padded[i]);
+      for (let i = start; i < start + n; i++) h = fnvByte(h, i === 0 || i === paddedLength - 1 ? SPACE : token[i - 1]);
       add(acc, h, config.charWeight);
     }
   }
@@ -56,15 +54,15 @@ export function featureCounts(text: string, config: EmbedderConfig): Float64Arra
 
 /** The embedding of text: damped, L2-normalised feature counts as float32 (all zeros when text has no tokens). */
 export function embed(text: string, config: EmbedderConfig): Float32Array {
-  const acc = featureCounts(text, config);
-  const damped = new Float64Array(acc.length);
-  for (let j = 0; j < acc.length; j++) {
-    const a = acc[j];
+  // Damped in place: each count is read once, before its bucket is overwritten.
+  const damped = featureCounts(text, config);
+  for (let j = 0; j < damped.length; j++) {
+    const a = damped[j];
     damped[j] = a > 0 ? portableLog1p(a) : a < 0 ? -portableLog1p(-a) : 0;
   }
   let sumOfSquares = 0;
   for (let j = 0; j < damped.length; j++) sumOfSquares = sumOfSquares + damped[j] * damped[j];
-  const out = new Float32Array(acc.length);
+  const out = new Float32Array(damped.length);
   if (sumOfSquares === 0) return out;
   const norm = Math.sqrt(sumOfSquares);
   for (let j = 0; j < damped.length; j++) out[j] = damped[j] / norm; // the one float64 -> float32 rounding

@@ -25,12 +25,16 @@ export function isTokenByte(byte: number): boolean {
 
 /** A copy of the bytes with ASCII A-Z lowercased; every other byte is kept as it is. */
 export function asciiLowercaseBytes(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bytes.length);
+  return lowercaseInPlace(Uint8Array.from(bytes));
+}
+
+/** Lowercases ASCII A-Z in `bytes` itself and returns it. */
+function lowercaseInPlace(bytes: Uint8Array): Uint8Array {
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i];
-    out[i] = b >= 0x41 && b <= 0x5a ? b + 0x20 : b;
+    if (b >= 0x41 && b <= 0x5a) bytes[i] = b + 0x20;
   }
-  return out;
+  return bytes;
 }
 
 /**
@@ -38,7 +42,7 @@ export function asciiLowercaseBytes(bytes: Uint8Array): Uint8Array {
  * with TextEncoder (a lone surrogate becomes U+FFFD, bytes EF BF BD).
  */
 export function tokenizeUtf8(text: string): Uint8Array[] {
-  const bytes = asciiLowercaseBytes(encoder.encode(text));
+  const bytes = lowercaseInPlace(encoder.encode(text)); // encode() returns a fresh array: no copy needed
   const tokens: Uint8Array[] = [];
   let start = -1;
   for (let i = 0; i <= bytes.length; i++) {
