@@ -31,6 +31,7 @@ import {
   pluginTimeoutMs,
   startBaseline,
   startGateway,
+  startNodeOptions,
 } from './servers.js';
 import { ratiosSvg } from './svg.js';
 
@@ -249,7 +250,7 @@ async function main(): Promise<void> {
         durationSeconds,
         warmupSeconds,
         reloadSeconds,
-        gatewayCommand: `node dist/src/cli/main.js serve${flags.profile ? ' (--cpu-prof)' : ''}`,
+        gatewayCommand: ['node', ...startNodeOptions(), 'dist/src/cli/main.js serve'].join(' ') + (flags.profile ? ' (--cpu-prof)' : ''),
         ...(flags.only ? { only: flags.only } : {}),
       },
       gateway: memory,

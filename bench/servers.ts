@@ -1,7 +1,7 @@
 // The two servers the benchmark drives: the built gateway with every bundled plugin (plus the
 // bench fixtures), and the baseline. Each runs as its own process.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort, memoryOf, startServer, type ServerProcess } from './processes.js';
 
@@ -25,14 +25,23 @@ export function build(): void {
   if (plugins.status !== 0) console.warn('warning: a plugin build failed; its cases will fail to load');
 }
 
-/** `node dist/src/cli/main.js serve`, as `npm start` runs it, on a free loopback port. */
+/** The node options `npm start` gives the gateway (package.json scripts.start), so the benchmark runs the same process. */
+export function startNodeOptions(): string[] {
+  const scripts = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const words = scripts.start.split(/\s+/);
+  const main = words.indexOf('dist/src/cli/main.js');
+  if (words[0] !== 'node' || main < 0) throw new Error(`package.json scripts.start is not "node [options] dist/src/cli/main.js serve": ${scripts.start}`);
+  return words.slice(1, main);
+}
+
+/** `node dist/src/cli/main.js serve` with npm start's node options, on a free loopback port. */
 export async function startGateway(dataDir: string, profileDir?: string): Promise<ServerProcess> {
   const port = await freePort();
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   return startServer({
     name: 'gateway',
     command: process.execPath,
-    args: [...profile, GATEWAY_MAIN, 'serve'],
+    args: [...startNodeOptions(), ...profile, GATEWAY_MAIN, 'serve'],
     cwd: REPO,
     env: {
       ...process.env,

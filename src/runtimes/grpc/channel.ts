@@ -55,6 +55,7 @@ export class PluginChannel {
       // channelz keeps per-call counters and trace events that nothing here reads; turning it off
       // saved about 10% of the gateway's CPU per gRPC call in the benchmark (docs/benchmarks.md).
       'grpc.enable_channelz': 0,
+      'grpc-node.flow_control_window': 16 * 1024 * 1024,
     };
     if (options.serverName) {
       channelOptions['grpc.ssl_target_name_override'] = options.serverName;

@@ -57,49 +57,67 @@ export function encodeEmbedResponse(message: WireEmbedResponse): Buffer {
   return out;
 }
 
-/** Reads EmbedResponse bytes; throws on bytes that are not a well-formed EmbedResponse. */
+/**
+ * Reads EmbedResponse bytes; throws on bytes that are not a well-formed EmbedResponse. The
+ * vectors are views into one Float32Array holding all of them (one allocation per answer).
+ */
 export function decodeEmbedResponse(bytes: Buffer): DecodedEmbedResponse {
-  const vectors: Array<{ values: Float32Array }> = [];
+  // First where each vector's floats are (packed runs, or unpacked single floats), then one copy.
+  const runs: number[][] = [];
+  const counts: number[] = [];
+  let total = 0;
   const reader = new Reader(bytes, 0, bytes.length);
   while (reader.more()) {
     const tag = reader.varint();
     if (tag === TAG_FIELD1_LEN) {
       const length = reader.varint();
-      vectors.push({ values: decodeVector(reader.sub(length)) });
+      const vectorRuns: number[] = [];
+      const count = findFloatRuns(reader.sub(length), vectorRuns);
+      runs.push(vectorRuns);
+      counts.push(count);
+      total += count;
     } else {
       reader.skip(tag);
     }
   }
+  const all = new Float32Array(total);
+  const allBytes = new Uint8Array(all.buffer);
+  const vectors: Array<{ values: Float32Array }> = [];
+  let at = 0;
+  for (let v = 0; v < runs.length; v++) {
+    const vectorRuns = runs[v];
+    let fill = at;
+    for (let r = 0; r < vectorRuns.length; r += 2) {
+      const start = vectorRuns[r];
+      const count = vectorRuns[r + 1];
+      if (LITTLE_ENDIAN) allBytes.set(bytes.subarray(start, start + count * 4), fill * 4);
+      else for (let i = 0; i < count; i++) all[fill + i] = bytes.readFloatLE(start + i * 4);
+      fill += count;
+    }
+    vectors.push({ values: all.subarray(at, at + counts[v]) });
+    at += counts[v];
+  }
   return { vectors };
 }
 
-function decodeVector(reader: Reader): Float32Array {
-  const chunks: Float32Array[] = [];
+/** Appends (byte offset, float count) pairs of one Vector's values to `runs`; returns the count. */
+function findFloatRuns(reader: Reader, runs: number[]): number {
   let count = 0;
   while (reader.more()) {
     const tag = reader.varint();
     if (tag === TAG_FIELD1_LEN) {
       const length = reader.varint();
       if (length % 4 !== 0) throw new Error(`packed float field of ${length} bytes (not a multiple of 4)`);
-      const floats = reader.floats(length / 4);
-      chunks.push(floats);
-      count += floats.length;
+      runs.push(reader.take(length), length / 4);
+      count += length / 4;
     } else if (tag === TAG_FIELD1_I32) {
-      const floats = reader.floats(1);
-      chunks.push(floats);
+      runs.push(reader.take(4), 1);
       count++;
     } else {
       reader.skip(tag);
     }
   }
-  if (chunks.length === 1) return chunks[0];
-  const values = new Float32Array(count);
-  let at = 0;
-  for (const chunk of chunks) {
-    values.set(chunk, at);
-    at += chunk.length;
-  }
-  return values;
+  return count;
 }
 
 class Reader {
@@ -134,15 +152,6 @@ class Reader {
     return new Reader(this.bytes, start, start + length);
   }
 
-  /** The next `count` little-endian float32 values, copied. */
-  floats(count: number): Float32Array {
-    const start = this.take(count * 4);
-    const values = new Float32Array(count);
-    if (LITTLE_ENDIAN) new Uint8Array(values.buffer).set(this.bytes.subarray(start, start + count * 4));
-    else for (let i = 0; i < count; i++) values[i] = this.bytes.readFloatLE(start + i * 4);
-    return values;
-  }
-
   /** Skips the value of a field this reader does not use. */
   skip(tag: number): void {
     switch (tag & 7) {
@@ -164,7 +173,7 @@ class Reader {
   }
 
   /** Advances past `length` bytes and returns where they start. */
-  private take(length: number): number {
+  take(length: number): number {
     if (this.end - this.at < length) throw new Error(`field of ${length} bytes runs past the end of the message`);
     const start = this.at;
     this.at += length;
