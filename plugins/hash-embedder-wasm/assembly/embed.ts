@@ -43,14 +43,12 @@ function add(acc: Float64Array, hash: u32, weight: f64): void {
 }
 
 function addCharGrams(acc: Float64Array, token: Uint8Array, s: Settings): void {
-  const padded = new Uint8Array(token.length + 2);
-  padded[0] = SPACE;
-  padded.set(token, 1);
-  padded[padded.length - 1] = SPACE;
+  // Reads " token " in place, as the TypeScript build does (no padded copy per token).
+  const paddedLength = token.length + 2;
   for (let n = s.minN; n <= s.maxN; n++) {
-    for (let start = 0; start + n <= padded.length; start++) {
+    for (let start = 0; start + n <= paddedLength; start++) {
       let h = fnvByte(FNV_OFFSET_BASIS, SEED_CHAR);
-      for (let i = start; i < start + n; i++) h = fnvByte(h, unchecked(padded[i]));
+      for (let i = start; i < start + n; i++) h = fnvByte(h, i == 0 || i == paddedLength - 1 ? SPACE : unchecked(token[i - 1]));
       add(acc, h, s.charWeight);
     }
   }
@@ -93,11 +91,11 @@ export function featureCounts(text: Uint8Array, s: Settings): Float64Array {
 }
 
 export function embed(text: Uint8Array, s: Settings): Float32Array {
-  const acc = featureCounts(text, s);
-  const n = acc.length;
-  const damped = new Float64Array(n);
+  // Damped in place: each count is read once, before its bucket is overwritten.
+  const damped = featureCounts(text, s);
+  const n = damped.length;
   for (let j = 0; j < n; j++) {
-    const a = unchecked(acc[j]);
+    const a = unchecked(damped[j]);
     unchecked((damped[j] = a > 0 ? portableLog1p(a) : a < 0 ? -portableLog1p(-a) : 0));
   }
   let sum: f64 = 0;
