@@ -130,13 +130,15 @@ function ownCpuTicks(pid: number): number | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces) start after the last ")".
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]); // utime, stime
+    // utime, stime, and cutime, cstime: the children it has reaped, so a plugin process that
+    // exits during a slice (a restart, a reload) keeps its CPU in the total.
+    return Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
   } catch {
     return undefined;
   }
 }
 
-/** User + system CPU seconds of a process and its live descendants; undefined without /proc. */
+/** User + system CPU seconds of a process, its live descendants and the ones it reaped; undefined without /proc. */
 export function cpuSecondsOf(pid: number): number | undefined {
   const own = ownCpuTicks(pid);
   if (own === undefined) return undefined;
