@@ -93,11 +93,18 @@ export function coalesceVectorize(inner: Vectorizer, { maxBatch, maxInFlight, si
     return batch;
   };
 
-  const run = async (batch: Waiting[]): Promise<void> => {
-    if (batch.length === 1) {
-      const [only] = batch;
-      return inner.vectorize(only.text, only.ctx).then(only.resolve, only.reject);
+  /** One text on its own; settles its caller whatever the plugin does (even a synchronous throw). */
+  const single = async (w: Waiting): Promise<void> => {
+    try {
+      w.resolve(await inner.vectorize(w.text, w.ctx));
+    } catch (err) {
+      w.reject(err);
     }
+  };
+
+  /** Never rejects: every caller in the batch is settled, and `finished` always frees the slot. */
+  const run = async (batch: Waiting[]): Promise<void> => {
+    if (batch.length === 1) return single(batch[0]);
     const { signal, release } = untilAllGone(batch.map((w) => w.ctx.signal));
     try {
       if (signal.aborted) throw signal.reason;
@@ -113,7 +120,7 @@ export function coalesceVectorize(inner: Vectorizer, { maxBatch, maxInFlight, si
         for (const w of batch) w.reject(err);
         return;
       }
-      await Promise.all(batch.map((w) => inner.vectorize(w.text, w.ctx).then(w.resolve, w.reject)));
+      await Promise.all(batch.map(single));
     } finally {
       release();
     }

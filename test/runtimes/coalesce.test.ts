@@ -160,3 +160,28 @@ t.test('callers already gone before the flush abort the batch at once', async (t
   t.match((results[0] as PromiseRejectedResult).reason, { message: 'gone early' });
   t.equal(calls.length, 0, 'the plugin is not called for nobody');
 });
+
+t.test('a plugin that throws synchronously fails its callers, and the batch slot is freed', async (t) => {
+  let throwing = true;
+  const inner: Vectorizer = {
+    dimensions: 1,
+    vectorize(text) {
+      if (throwing) throw new Error(`sync failure on ${text}`);
+      return Promise.resolve(Float32Array.of(text.length));
+    },
+    vectorizeBatch(texts) {
+      if (throwing) throw new Error('sync batch failure');
+      return Promise.resolve(texts.map((text) => Float32Array.of(text.length)));
+    },
+  };
+  const v = coalesceVectorize(inner, settings(64, 1));
+  await t.rejects(v.vectorize('alone', ctx()), { message: 'sync failure on alone' }, 'a lone call');
+  const batch = await Promise.allSettled([v.vectorize('a', ctx()), v.vectorize('bb', ctx())]);
+  t.same(
+    batch.map((r) => r.status === 'rejected' && (r.reason as Error).message),
+    ['sync failure on a', 'sync failure on bb'],
+    'a batch, then each text on its own',
+  );
+  throwing = false;
+  t.same(Array.from(await v.vectorize('ccc', ctx())), [3], 'the one slot in flight was freed each time');
+});
