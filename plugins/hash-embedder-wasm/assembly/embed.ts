@@ -1,7 +1,7 @@
 // The hash-embedder algorithm, version 1, exactly as plugins/hash-embedder/README.md
 // ("Specification") states it, so the vectors are bit-identical to the native plugin's.
 // Every f64 operation below is written in the order the specification gives.
-import { tokenize } from "../../../sdk/assemblyscript/assembly/index";
+import { isTokenByte } from "../../../sdk/assemblyscript/assembly/index";
 
 export class Settings {
   dimensions: i32 = 384;
@@ -28,9 +28,10 @@ function fnvByte(h: u32, byte: u8): u32 {
   return (h ^ <u32>byte) * FNV_PRIME;
 }
 
-function fnvBytes(h: u32, bytes: Uint8Array): u32 {
+/** The hash after feeding bytes[start..end). */
+function fnvRange(h: u32, bytes: Uint8Array, start: i32, end: i32): u32 {
   let out = h;
-  for (let i = 0; i < bytes.length; i++) out = fnvByte(out, unchecked(bytes[i]));
+  for (let i = start; i < end; i++) out = fnvByte(out, unchecked(bytes[i]));
   return out;
 }
 
@@ -42,13 +43,14 @@ function add(acc: Float64Array, hash: u32, weight: f64): void {
   else unchecked((acc[bucket] = acc[bucket] + weight));
 }
 
-function addCharGrams(acc: Float64Array, token: Uint8Array, s: Settings): void {
+/** The n-grams of " token " (token = bytes[start..end)), n ascending, then start position ascending. */
+function addCharGrams(acc: Float64Array, bytes: Uint8Array, start: i32, end: i32, s: Settings): void {
   // Reads " token " in place, as the TypeScript build does (no padded copy per token).
-  const paddedLength = token.length + 2;
+  const paddedLength = end - start + 2;
   for (let n = s.minN; n <= s.maxN; n++) {
-    for (let start = 0; start + n <= paddedLength; start++) {
+    for (let from = 0; from + n <= paddedLength; from++) {
       let h = fnvByte(FNV_OFFSET_BASIS, SEED_CHAR);
-      for (let i = start; i < start + n; i++) h = fnvByte(h, i == 0 || i == paddedLength - 1 ? SPACE : unchecked(token[i - 1]));
+      for (let i = from; i < from + n; i++) h = fnvByte(h, i == 0 || i == paddedLength - 1 ? SPACE : unchecked(bytes[start + i - 1]));
       add(acc, h, s.charWeight);
     }
   }
@@ -75,17 +77,36 @@ export function portableLog1p(x: f64): f64 {
   return <f64>k * LN2 + 2 * s * p;
 }
 
+/**
+ * Signed, weighted feature counts per bucket. The tokens are found in one lowercased copy of the
+ * text and hashed where they lie (the SDK's tokenize() allocates an array per token), in the
+ * specified order: for each token, its word, its bigram with the previous token, its n-grams.
+ */
 export function featureCounts(text: Uint8Array, s: Settings): Float64Array {
   const acc = new Float64Array(s.dimensions);
-  const tokens = tokenize(text);
-  for (let t = 0; t < tokens.length; t++) {
-    const token = tokens[t];
-    add(acc, fnvBytes(fnvByte(FNV_OFFSET_BASIS, SEED_WORD), token), 1);
-    if (s.wordBigrams && t > 0) {
-      const h = fnvBytes(fnvByte(FNV_OFFSET_BASIS, SEED_BIGRAM), tokens[t - 1]);
-      add(acc, fnvBytes(fnvByte(h, SPACE), token), 1);
+  const n = text.length;
+  const lower = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const b = unchecked(text[i]);
+    unchecked((lower[i] = b >= 0x41 && b <= 0x5a ? b + 0x20 : b));
+  }
+  let start = -1;
+  let previousStart = -1;
+  let previousEnd = -1;
+  for (let i = 0; i <= n; i++) {
+    const inToken = i < n && isTokenByte(unchecked(lower[i]));
+    if (inToken && start < 0) start = i;
+    else if (!inToken && start >= 0) {
+      add(acc, fnvRange(fnvByte(FNV_OFFSET_BASIS, SEED_WORD), lower, start, i), 1);
+      if (s.wordBigrams && previousStart >= 0) {
+        const h = fnvRange(fnvByte(FNV_OFFSET_BASIS, SEED_BIGRAM), lower, previousStart, previousEnd);
+        add(acc, fnvRange(fnvByte(h, SPACE), lower, start, i), 1);
+      }
+      if (s.charWeight > 0) addCharGrams(acc, lower, start, i, s);
+      previousStart = start;
+      previousEnd = i;
+      start = -1;
     }
-    if (s.charWeight > 0) addCharGrams(acc, token, s);
   }
   return acc;
 }
