@@ -11,7 +11,9 @@ const LIMITS = { maxEntries: 50, maxBytes: 64 * 1024 };
 
 async function pack(t: Parameters<typeof tempDir>[0], cwd: string, entries: string[], options: { preservePaths?: boolean; gzip?: boolean } = {}) {
   const file = join(await tempDir(t), 'bundle.tgz');
-  await tar.c({ gzip: options.gzip ?? true, cwd, file, portable: true, preservePaths: options.preservePaths ?? false }, entries);
+  // Synchronous: tar's async Pack races on hard links (node-tar issues #448, #460), which made
+  // the hard-link case fail now and then with a zlib stream error thrown outside the test.
+  tar.c({ sync: true, gzip: options.gzip ?? true, cwd, file, portable: true, preservePaths: options.preservePaths ?? false }, entries);
   return file;
 }
 
