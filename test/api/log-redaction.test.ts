@@ -3,20 +3,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import t from 'tap';
 import { REDACT_PATHS, buildApp, createLogger } from '../../src/app.js';
+import { captureLog as capture } from '../helpers/log-capture.js';
 
-function capture() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  return { stream, text: () => lines.join(''), records: () => lines.join('').trim().split('\n').map((l) => JSON.parse(l)) };
-}
 
 // One distinct value per redacted path, so a leak says which path leaked.
 const SECRETS = {
@@ -134,14 +124,14 @@ t.test("the app's logger (buildApp with a log stream) redacts the same way", asy
     await rm(dataDir, { recursive: true, force: true });
   });
   app.log.info(secretRecord(), 'through the app');
-  const mine = out.records().filter((r) => r.msg === 'through the app');
+  const mine = out.records<{ msg?: string; req?: { headers?: unknown }; [field: string]: unknown }>().filter((r) => r.msg === 'through the app');
   t.equal(mine.length, 1);
   t.same(mine[0].x, REDACTED.x);
   t.same(mine[0].config, REDACTED.config);
   // Fastify's own req serializer keeps method and url and drops headers; should it ever print
   // them, they must be the censored ones.
   t.match(mine[0].req, { method: 'POST', url: '/plugins/hash-embedder/vectorize' });
-  if (mine[0].req.headers !== undefined) t.same(mine[0].req.headers, REDACTED.req.headers);
+  if (mine[0].req?.headers !== undefined) t.same(mine[0].req.headers, REDACTED.req.headers);
   for (const secret of ALL_SECRET_VALUES) t.notOk(out.text().includes(secret), `"${secret}" is not in the app log`);
 });
 

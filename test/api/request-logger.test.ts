@@ -1,19 +1,13 @@
 // Request loggers are made on the request's first log line; lines still carry the request id.
-import { Writable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import pino from 'pino';
 import t from 'tap';
 import { lazyChildLoggerFactory } from '../../src/http/request-logger.js';
 import { buildTestApp } from '../helpers/app.js';
+import { captureLog } from '../helpers/log-capture.js';
 
 function parentLogger() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
+  const { stream, lines } = captureLog();
   let children = 0;
   // pino calls onChild for every child made, at any depth.
   const logger = pino({ level: 'info', onChild: () => children++ }, stream) as unknown as FastifyBaseLogger;

@@ -7,13 +7,13 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Writable } from 'node:stream';
 import pino from 'pino';
 import t, { type Test } from 'tap';
 import { loadConfig } from '../../src/config.js';
 import { PluginManager } from '../../src/core/manager.js';
 import { GrpcRuntime } from '../../src/runtimes/grpc/grpc-runtime.js';
 import type { Teardown } from '../helpers/app.js';
+import { captureLog } from '../helpers/log-capture.js';
 import { GRPC_FIXTURES, isAlive } from './helpers.js';
 
 const GRACE_MS = 400;
@@ -33,17 +33,11 @@ async function startManager(t: Teardown, env: NodeJS.ProcessEnv) {
     maxRestarts: config.grpcMaxRestarts,
     stopGraceMs: config.grpcStopGraceMs,
   });
-  const lines: LogLine[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n')) if (line.trim()) lines.push(JSON.parse(line) as LogLine);
-      done();
-    },
-  });
+  const log = captureLog();
   const dataDir = await mkdtemp(join(tmpdir(), 'modgate-stop-'));
   const manager = new PluginManager({
     runtimes: [runtime],
-    logger: pino({ level: 'info' }, stream),
+    logger: pino({ level: 'info' }, log.stream),
     dataDir,
     gatewayVersion: '0.1.0',
     loadTimeoutMs: 30_000,
@@ -53,7 +47,7 @@ async function startManager(t: Teardown, env: NodeJS.ProcessEnv) {
     await manager.close();
     await rm(dataDir, { recursive: true, force: true });
   });
-  const pluginLines = (name: string) => lines.filter((l) => l.plugin === name);
+  const pluginLines = (name: string) => log.records<LogLine>().filter((l) => l.plugin === name);
   return { config, manager, runtime, pluginLines };
 }
 

@@ -2,10 +2,10 @@
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
+import { captureLog } from './log-capture.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 export const BUNDLED_PLUGINS = join(REPO_ROOT, 'plugins');
@@ -26,17 +26,11 @@ export interface Teardown {
 
 export async function buildTestApp(t: Teardown, config: Partial<Config> = {}): Promise<TestApp> {
   const dataDir = config.dataDir ?? (await mkdtemp(join(tmpdir(), 'modgate-test-')));
-  const lines: string[] = [];
-  const logStream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
+  const log = captureLog();
   const app = await buildApp({
     env: {},
     config: { logLevel: 'info', pluginsDirs: [], adminToken: ADMIN_TOKEN, ...config, dataDir },
-    logStream,
+    logStream: log.stream,
   });
   await app.ready();
   await app.gateway.started;
@@ -48,7 +42,7 @@ export async function buildTestApp(t: Teardown, config: Partial<Config> = {}): P
     if (config.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
   };
   t.teardown(close);
-  return { app, dataDir, logs: () => lines.join(''), close };
+  return { app, dataDir, logs: log.text, close };
 }
 
 export const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}` };
