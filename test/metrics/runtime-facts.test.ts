@@ -9,6 +9,7 @@ import t from 'tap';
 import { PluginManager } from '../../src/core/manager.js';
 import type { LoadRequest, LoadedPlugin, Runtime } from '../../src/core/runtime.js';
 import type { RuntimeKind, Vectorizer } from '../../src/core/types.js';
+import { BatchSizes } from '../../src/core/batch-sizes.js';
 import { GatewayMetrics } from '../../src/http/metrics.js';
 import type { Teardown } from '../helpers/app.js';
 import { parseSamples, sampleValue } from './prometheus.js';
@@ -102,6 +103,21 @@ t.test('runtime facts from describe() become WASM and gRPC series', async (t) =>
   samples = parseSamples(await metrics.render());
   t.equal(sampleValue(samples, 'modgate_wasm_queue_depth', wasmPlugin), undefined);
   t.equal(sampleValue(samples, 'modgate_grpc_plugin_restarts_total', grpcPlugin), undefined);
+});
+
+t.test('coalesced batch sizes from describe() become a histogram; a malformed report gives none', async (t) => {
+  const { metrics, wasm, grpc } = await setup(t);
+  const sizes = new BatchSizes();
+  for (const size of [1, 3, 3, 8, 2000]) sizes.record(size);
+  wasm.facts.coalescing = { maxBatch: 64, maxInFlight: 2, batchSizes: sizes };
+  grpc.facts.coalescing = { batchSizes: { calls: 3, texts: 'lots', buckets: [] } };
+  const samples = parseSamples(await metrics.render());
+  const wasmPlugin = { plugin: 'wasm-embedder' };
+  const bucket = (le: string) => sampleValue(samples, 'modgate_coalesced_batch_size_bucket', { ...wasmPlugin, le });
+  t.same([bucket('1'), bucket('2'), bucket('4'), bucket('8'), bucket('1024'), bucket('+Inf')], [1, 1, 3, 4, 4, 5], 'cumulative; 2000 texts only in +Inf');
+  t.equal(sampleValue(samples, 'modgate_coalesced_batch_size_count', wasmPlugin), 5);
+  t.equal(sampleValue(samples, 'modgate_coalesced_batch_size_sum', wasmPlugin), 2015);
+  t.equal(sampleValue(samples, 'modgate_coalesced_batch_size_count', { plugin: 'grpc-embedder' }), undefined, 'not a batch-size report: no series');
 });
 
 t.test('a describe() that throws does not break the scrape', async (t) => {
